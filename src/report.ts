@@ -75,4 +75,46 @@ export interface Report {
   assumptions: string[];
   /** anomaly.* events kept as examples. */
   anomalies: Event[];
+  /**
+   * Optional: when events happened, per lane (a source or a hop), for the HTML timeline picture.
+   * Bounded by construction (buckets, not events): renderers re-aggregate anyway, and derive a
+   * timeline from incidents/evidence when this is absent. `src/render/timeline.ts` has a collector.
+   */
+  timeline?: Timeline;
+}
+
+/** Events per lane in time buckets, plus the few events worth a mark of their own. */
+export interface Timeline {
+  lanes: TimelineLane[];
+  marks: TimelineMark[];
+}
+
+export interface TimelineLane {
+  /** A source as named on the command line, or a hop name. */
+  name: string;
+  /** Ascending, non-overlapping; empty buckets may be omitted. */
+  buckets: TimelineBucket[];
+}
+
+export interface TimelineBucket {
+  start_us: number;
+  end_us: number;
+  /** All events in [start_us, end_us). */
+  count: number;
+  /** Of which failures (cause !== null). */
+  failures: number;
+}
+
+export interface TimelineMark {
+  /** A lane name from `lanes` (or a source name when the lane is not listed). */
+  lane: string;
+  time_us: number;
+  kind: string;
+  cause: Cause | null;
+  /** The first reset: the verdict's first evidence; drawn highlighted. */
+  first?: boolean;
+  /** Short text for the tooltip ("RST+ACK in reply to SYN"). */
+  label: string;
+  /** "source:line" or "source#frame". */
+  ref?: string;
 }

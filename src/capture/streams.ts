@@ -1,7 +1,248 @@
-// Placeholder until the stream decoders (TCP reassembly, TLS, HTTP/2, HTTP/1) land: consumes nothing.
-import type { PayloadSinkFactory } from './types.js';
+// The PayloadSink: per flow and direction, TCP reassembly, then protocol detection by content
+// (TLS record header, HTTP/2 preface, HTTP/1 request/status line) through the stream-protocol
+// table, then that protocol's decoder. When the two sides speak different protocols the
+// originator's decoder is told, so it can report the mismatch (TLS to a plaintext server, ...).
+import { makeEvent, type Cause, type Event } from '../events.js';
+import type { IngestContext } from '../ingest/types.js';
+import { NO_KEYS, type KeyStore } from '../tls-decrypt/index.js';
+import { DirectionReassembler, type ReassemblyOutput, type SegMeta } from './reassembly.js';
+import type { PayloadSink, PayloadSinkFactory, TcpSegmentInfo } from './types.js';
+import {
+  protocolByName, sniffProtocol,
+  type OpenOptions, type Role, type StreamConn, type StreamDecoder,
+} from '../decode/stream-registry.js';
+// The stream protocols: each file registers itself into the table (adding one = a line here).
+import '../decode/tls-stream.js';
+import '../decode/http2-stream.js';
+import '../decode/http1-stream.js';
 
-export const createPayloadSink: PayloadSinkFactory = () => ({
-  segment: () => null,
-  flowEnd: () => null,
-});
+/** Bytes one side may send before we give up recognising its protocol. */
+const MAX_SNIFF_BYTES = 4096;
+
+let defaultKeyStore: KeyStore = NO_KEYS;
+
+/** The key store used when the ingest context carries none (set once keys are loaded). */
+export function setDefaultKeyStore(ks: KeyStore): void {
+  defaultKeyStore = ks;
+}
+
+interface Dir {
+  reasm: DirectionReassembler;
+  /** First bytes, held while no protocol has claimed them. */
+  head: Buffer | null;
+  decided: boolean;
+  proto: string | null;
+  decoder: StreamDecoder | null;
+  anomaliesSeen: number;
+  segments: number;
+}
+
+interface Flow {
+  id: string;
+  dirs: Record<Role, Dir>;
+  decoders: Map<string, StreamDecoder>;
+  /** The responder's "ip:port": the upstream, seen from a proxy's capture. */
+  responder: string;
+  lastMeta: SegMeta | null;
+  conn: StreamConn;
+}
+
+function newDir(): Dir {
+  return { reasm: new DirectionReassembler(), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0 };
+}
+
+const other = (r: Role): Role => (r === 'orig' ? 'resp' : 'orig');
+
+/** `meta` with src/dst set for bytes sent by `role`. */
+function sideMeta(flow: Flow, role: Role, meta: SegMeta): SegMeta {
+  const fromResp = meta.src === flow.responder;
+  return fromResp === (role === 'resp') ? meta : { ...meta, src: meta.dst, dst: meta.src };
+}
+
+export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
+  const flows = new Map<string, Flow>();
+  let out: Event[] = [];
+  const keyStore = (): KeyStore => (ctx as IngestContext & { keyStore?: KeyStore }).keyStore ?? defaultKeyStore;
+
+  function makeConn(flow: Flow, decrypted: boolean, alpn: string | null): StreamConn {
+    const conn: StreamConn = {
+      flowId: flow.id,
+      source: ctx.source,
+      get keyStore() {
+        return keyStore();
+      },
+      decrypted,
+      alpn,
+      emit(meta, kind, cause: Cause | null, extra, summary) {
+        out.push(makeEvent(
+          { time: meta.time, ts_us: meta.ts_us, source: ctx.source, frame: meta.frame, kind, cause, src: meta.src, dst: meta.dst, upstream: flow.responder, summary },
+          { flow: flow.id, ...extra, ...(decrypted ? { decrypted: true } : {}) },
+        ));
+      },
+      anomaly(meta, kind, summary, extra) {
+        const ev = ctx.anomaly(kind, { frame: meta.frame }, summary, { flow: flow.id, ...extra });
+        if (ev) {
+          ev.time = meta.time;
+          ev.ts_us = meta.ts_us;
+          ev.src = meta.src;
+          ev.dst = meta.dst;
+          ev.upstream = flow.responder;
+          out.push(ev);
+        }
+      },
+      switchTo(name: string | null, options: OpenOptions, pending, meta) {
+        if (decrypted) return false;
+        if (name === null) {
+          // A tunnel (CONNECT 2xx): whatever follows is recognised afresh, by content.
+          for (const r of ['orig', 'resp'] as const) Object.assign(flow.dirs[r], { decided: false, proto: null, decoder: null, head: null });
+          flow.decoders.clear();
+          if (pending.orig.length) feed(flow, 'orig', pending.orig, sideMeta(flow, 'orig', meta));
+          if (pending.resp.length) feed(flow, 'resp', pending.resp, sideMeta(flow, 'resp', meta));
+          return true;
+        }
+        const p = protocolByName(name);
+        if (!p) return false;
+        const dec = p.open(conn, options);
+        flow.decoders.set(name, dec);
+        for (const r of ['orig', 'resp'] as const) {
+          const d = flow.dirs[r];
+          d.decided = true;
+          d.proto = name;
+          d.decoder = dec;
+          d.head = null;
+        }
+        if (pending.orig.length) dec.data('orig', pending.orig, sideMeta(flow, 'orig', meta));
+        if (pending.resp.length) dec.data('resp', pending.resp, sideMeta(flow, 'resp', meta));
+        return true;
+      },
+      segments(role) {
+        return flow.dirs[role].segments;
+      },
+      derive(o) {
+        return makeConn(flow, o.decrypted, o.alpn);
+      },
+    };
+    return conn;
+  }
+
+  function flowFor(seg: TcpSegmentInfo): Flow {
+    let f = flows.get(seg.flowId);
+    if (!f) {
+      f = {
+        id: seg.flowId,
+        dirs: { orig: newDir(), resp: newDir() },
+        decoders: new Map(),
+        responder: seg.fromOrig ? seg.dst : seg.src,
+        lastMeta: null,
+        conn: undefined as unknown as StreamConn,
+      };
+      f.conn = makeConn(f, false, null);
+      flows.set(seg.flowId, f);
+    }
+    return f;
+  }
+
+  function feed(flow: Flow, role: Role, data: Buffer, meta: SegMeta): void {
+    const d = flow.dirs[role];
+    if (d.decided) {
+      d.decoder?.data(role, data, meta);
+      return;
+    }
+    const head = d.head ? Buffer.concat([d.head, data]) : data;
+    const peer = flow.dirs[other(role)];
+    const p = sniffProtocol(head, role, peer.proto);
+    if (p === 'more' && head.length < MAX_SNIFF_BYTES) {
+      d.head = Buffer.from(head); // copy: `data` may be a view into a packet buffer
+      return;
+    }
+    d.head = null;
+    d.decided = true;
+    if (p === null || p === 'more') {
+      // Not a protocol we decode. If the client spoke one, the server's answer is a mismatch.
+      if (role === 'resp' && peer.decoder) peer.decoder.mismatch?.(null, head, meta);
+      return;
+    }
+    let dec = flow.decoders.get(p.name);
+    if (!dec) {
+      dec = p.open(flow.conn, {});
+      flow.decoders.set(p.name, dec);
+    }
+    d.proto = p.name;
+    d.decoder = dec;
+    if (role === 'resp' && peer.decoder && peer.proto !== p.name) peer.decoder.mismatch?.(p.name, head, meta);
+    dec.data(role, head, meta);
+  }
+
+  function apply(flow: Flow, role: Role, outs: ReassemblyOutput[]): void {
+    for (const o of outs) {
+      if (o.kind === 'data') {
+        feed(flow, role, o.data, o.meta);
+      } else {
+        const d = flow.dirs[role];
+        if (d.decoder) d.decoder.gap(role, o.meta);
+        else if (!d.decided) {
+          // Bytes lost before the protocol was known: what follows starts at an unknown offset.
+          d.decided = true;
+          d.head = null;
+        }
+      }
+    }
+  }
+
+  function reportAnomalies(flow: Flow, role: Role, meta: SegMeta): void {
+    const d = flow.dirs[role];
+    const list = d.reasm.anomalies;
+    for (; d.anomaliesSeen < list.length; d.anomaliesSeen++) {
+      const a = list[d.anomaliesSeen];
+      flow.conn.anomaly(meta, a.kind, a.summary, { bytes: a.bytes, side: role });
+    }
+    if (list.length > 64) {
+      list.length = 0;
+      d.anomaliesSeen = 0;
+    }
+  }
+
+  const take = (): Event[] | null => {
+    if (out.length === 0) return null;
+    const r = out;
+    out = [];
+    return r;
+  };
+
+  const sink: PayloadSink = {
+    segment(seg) {
+      const flow = flowFor(seg);
+      const meta: SegMeta = { frame: seg.frame, ts_us: seg.ts_us, time: seg.time, src: seg.src, dst: seg.dst };
+      flow.lastMeta = meta;
+      const role: Role = seg.fromOrig ? 'orig' : 'resp';
+      flow.dirs[role].segments++;
+      const peerRole = other(role);
+      // An ACK tells the peer's reassembler which bytes were sent (a hole there will not fill).
+      if (seg.flags & 0x10) {
+        const peerMeta: SegMeta = { ...meta, src: seg.dst, dst: seg.src };
+        apply(flow, peerRole, flow.dirs[peerRole].reasm.acked(seg.ack, peerMeta));
+        reportAnomalies(flow, peerRole, peerMeta);
+      }
+      if (seg.payload.length > 0 || seg.flags & 0x02) {
+        apply(flow, role, flow.dirs[role].reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated));
+        reportAnomalies(flow, role, meta);
+      }
+      return take();
+    },
+    flowEnd(flowId, ts_us) {
+      const flow = flows.get(flowId);
+      if (!flow) return null;
+      flows.delete(flowId);
+      const last = flow.lastMeta;
+      for (const role of ['orig', 'resp'] as const) {
+        const m = last && (role === 'orig') === (last.src !== flow.responder) ? last : last && { ...last, src: last.dst, dst: last.src };
+        apply(flow, role, flow.dirs[role].reasm.flush(m));
+        if (m) reportAnomalies(flow, role, m);
+      }
+      void ts_us; // events keep the last segment's time: it carries the capture's own precision
+      for (const dec of new Set(flow.decoders.values())) dec.end(last);
+      return take();
+    },
+  };
+  return sink;
+};

@@ -1,0 +1,77 @@
+// `npm run bench [-- --mb 500 --only envoy,nginx,capture]`: generate large inputs under bench/data/
+// and time resetscope beside the tools people use today, in one run, printing one table.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measure, row, printTable, type Row } from './measure.js';
+import { generateEnvoyLog } from './envoy.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DATA = path.join(REPO, 'bench/data');
+const BIN = `node ${path.join(REPO, 'bin/resetscope.js')}`;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+const MB = Number(arg('mb', '500'));
+const ONLY = arg('only', 'envoy,nginx,capture').split(',');
+
+async function envoyBench(rows: Row[]) {
+  const file = path.join(DATA, `envoy-default-${MB}mb.log`);
+  let lines: number;
+  if (!fs.existsSync(file)) ({ lines } = await generateEnvoyLog(file, MB));
+  else lines = Number(measure('wc', `wc -l < ${file}`).stdoutTail.trim()) || 0;
+  if (!lines) lines = Number(measure('wc', `wc -l < ${file}`).stdoutTail.trim());
+  const size = fs.statSync(file).size;
+  const input = `envoy default ${(size / 1e6).toFixed(0)} MB`;
+  rows.push(row(input, size, lines, 'lines', measure('resetscope analyze', `${BIN} analyze -q -f json ${file} > /dev/null`)));
+  rows.push(row(input, size, lines, 'lines', measure('awk $6!="-"', `awk '$6!="-"{c[$NF]++} END{for(k in c) n++; print n}' ${file}`)));
+  rows.push(row(input, size, lines, 'lines', measure('naive readline+regex', `node ${path.join(REPO, 'bench/naive.mjs')} ${file}`)));
+}
+
+async function nginxBench(rows: Row[]) {
+  let gen: ((f: string, mb: number) => Promise<unknown>) | undefined;
+  try {
+    const mod: string = './nginx-error.js'; // optional piece: a variable keeps tsc from requiring it
+    gen = (await import(mod)).generateNginxErrorLog;
+  } catch {
+    console.error('nginx bench: generator missing, skipped');
+    return;
+  }
+  const mb = Math.min(MB, 200);
+  const file = path.join(DATA, `nginx-error-${mb}mb.log`);
+  if (!fs.existsSync(file)) await gen!(file, mb);
+  const size = fs.statSync(file).size;
+  const lines = Number(measure('wc', `wc -l < ${file}`).stdoutTail.trim());
+  const input = `nginx error ${(size / 1e6).toFixed(0)} MB`;
+  rows.push(row(input, size, lines, 'lines', measure('resetscope analyze', `${BIN} analyze -q -f json ${file} > /dev/null`)));
+  rows.push(row(input, size, lines, 'lines', measure('awk /upstream/', `awk '/upstream/{c[$NF]++} END{for(k in c) n++; print n}' ${file}`)));
+  rows.push(row(input, size, lines, 'lines', measure('grep -c connect\\(\\) failed', `grep -c 'connect() failed' ${file}`)));
+}
+
+async function captureBench(rows: Row[]) {
+  let run: ((mb: number) => Promise<Row[]>) | undefined;
+  try {
+    const mod: string = './capture.js';
+    run = (await import(mod)).runCaptureBench as (mb: number) => Promise<Row[]>;
+  } catch {
+    console.error('capture bench: not available, skipped');
+    return;
+  }
+  rows.push(...(await run!(MB)));
+}
+
+async function main() {
+  fs.mkdirSync(DATA, { recursive: true });
+  const rows: Row[] = [];
+  if (ONLY.includes('envoy')) await envoyBench(rows);
+  if (ONLY.includes('nginx')) await nginxBench(rows);
+  if (ONLY.includes('capture')) await captureBench(rows);
+  printTable(rows);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

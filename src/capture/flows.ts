@@ -1,0 +1,846 @@
+// TCP flows in Zeek's model (STYLE.md §9, anchors.md §1.2 and §4): a direction-independent key,
+// a short uid, originator/responder, endpoint states, `conn_state` and `history` as Zeek writes
+// them (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc, scripts/base/protocols/conn/main.zeek).
+// Where Zeek is blind we add: who reset first, RST-to-SYN vs mid-stream vs after-FIN, unanswered
+// SYNs with their retransmissions, the orientation reason, and RSTs that do not fit their claimed
+// sender (TTL / IP-ID / sequence) -> middlebox_reset.
+import { makeEvent, type Cause, type Event } from '../events.js';
+import type { IngestContext } from '../ingest/types.js';
+import { LIMITS } from '../limits.js';
+import { isoTime } from '../time.js';
+import type { IpValue } from '../decode/tables.js';
+import type { L4Value } from '../decode/l4.js';
+import { isPortUnreachable, unreachableName } from '../decode/icmp.js';
+import { endpointText, ipv4Text, ipv6Text } from '../decode/ip-text.js';
+import { CAPTURE_LIMITS } from './capture-limits.js';
+import type { RawPacket } from './raw-packet.js';
+import type { PayloadSink, TcpSegmentInfo } from './types.js';
+import { ZEEK_LIKELY_SERVER_PORTS } from './zeek-ports.js';
+
+/** TCP_Endpoint.h endpoint states. */
+export const EP = { INACTIVE: 0, SYN_SENT: 1, SYN_ACK_SENT: 2, PARTIAL: 3, ESTABLISHED: 4, CLOSED: 5, RESET: 6 } as const;
+type EpState = (typeof EP)[keyof typeof EP];
+
+const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
+/** TCPSessionAdapter.cc: sequence jumps beyond this in SYN/RST are not trusted. */
+const TOO_LARGE_SEQ_DELTA = 1048576;
+// TCP_Endpoint.h history masks (responder's are << 16).
+const HIST_SYN_PKT = 0x1, HIST_FIN_PKT = 0x2, HIST_RST_PKT = 0x4, HIST_FIN_RST_PKT = 0x8, HIST_DATA_PKT = 0x10,
+  HIST_ACK_PKT = 0x20, HIST_MULTI_FLAG_PKT = 0x40;
+/** RSTOS0 needs the history to match this (main.zeek conn_state(), GH-1164). */
+const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/;
+/** Initial RTO is 1 s (RFC 6298 §2.1): a lone SYN older than this with no retransmission seen is still "no answer". */
+const SYN_TIMEOUT_MIN_US = 3 * 1_000_000;
+/** A RST whose TTL differs from its sender's earlier packets by at least this is not from that host. */
+const TTL_MISMATCH = 2;
+/** IP-ID jump (mod 2^16) that a host with a sequential IP-ID counter would not make between two packets. */
+const IP_ID_JUMP = 4096;
+
+const seqDelta = (a: number, b: number) => ((a - b) | 0);
+
+export type DirectionReason = 'syn' | 'syn_ack' | 'first_packet' | 'zeek_port' | 'learned_listener' | 'well_known_port' | 'syn_reversal' | 'synack_then_ack';
+
+class Endpoint {
+  state: EpState = EP.INACTIVE;
+  prevState: EpState = EP.INACTIVE;
+  text = '';
+  pkts = 0;
+  ipBytes = 0;
+  startSeq = 0;
+  lastSeq = 0;
+  ackSeq = 0;
+  seqInit = false;
+  histLastSyn = -1;
+  histLastFin = -1;
+  histLastRst = -1;
+  finCnt = 0;
+  rstCnt = 0;
+  synNoAck = false;
+  didClose = false;
+  rxmit = 0;
+  rxmitThreshold = 1;
+  zeroWin = 0;
+  zeroWinThreshold = 1;
+  window = 0;
+  wscale = 0;
+  // Baseline of this sender's non-RST packets, for the middlebox check.
+  ttlLast = -1;
+  ttlMin = 256;
+  ttlMax = -1;
+  baseCount = 0;
+  ipIdLast = -1;
+  ipIdSeq = 0;
+  /** TTL of this endpoint's first RST (-1 none), to spot it talking on afterwards. */
+  rstTtl = -1;
+  constructor(readonly ip4: number, readonly ip6: string, readonly port: number) {}
+
+  size(): number {
+    const last = seqDelta(this.ackSeq, this.lastSeq) > 0 ? this.ackSeq : this.lastSeq;
+    let size = (last - this.startSeq) >>> 0;
+    if (size > 0) size--;
+    if (this.finCnt > 0 && size > 0) size--;
+    return size;
+  }
+}
+
+export class Flow {
+  uid = '';
+  version = 4;
+  orig: Endpoint;
+  resp: Endpoint;
+  history = '';
+  histSeen = 0;
+  directionReason: DirectionReason = 'first_packet';
+  firstFrame = 0;
+  lastFrame = 0;
+  startUs = 0;
+  startNanos = 0;
+  lastUs = 0;
+  lastNanos = 0;
+  digits = 6;
+  packets = 0;
+  /** Hash chain (IPv4 table). */
+  chain: Flow | null = null;
+  key4 = 0;
+  key6 = '';
+  /** Capture time when Zeek would call the connection closed (-1 while open). */
+  closedAtUs = -1;
+  finalized = false;
+  synTimes: number[] = [];
+  synCount = 0;
+  firstRst: { frame: number; byOrig: boolean; phase: string; cause: Cause } | null = null;
+  rstFromOrig = 0;
+  rstFromResp = 0;
+  middlebox: string | null = null;
+  icmp: { frame: number; cause: Cause; name: string; from: string } | null = null;
+  constructor(orig: Endpoint, resp: Endpoint) {
+    this.orig = orig;
+    this.resp = resp;
+  }
+}
+
+/** The per-flow summary the `flows` command renders (the tcp.flow event's fields). */
+export interface FlowSummary {
+  uid: string;
+  orig: string;
+  resp: string;
+  conn_state: string;
+  history: string;
+  orig_pkts: number;
+  resp_pkts: number;
+  orig_bytes: number;
+  resp_bytes: number;
+  orig_ip_bytes: number;
+  resp_ip_bytes: number;
+  packets: number;
+  bytes: number;
+  start: string;
+  end: string;
+  duration_us: number;
+  first_frame: number;
+  last_frame: number;
+  direction: DirectionReason;
+  first_rst_by: 'originator' | 'responder' | null;
+  first_rst_frame: number | null;
+  both_reset: boolean;
+}
+
+/** Zeek's conn_state() (main.zeek), verbatim in logic. */
+export function connState(f: { orig: { state: number; size(): number }; resp: { state: number; size(): number }; history: string }): string {
+  const os = f.orig.state, rs = f.resp.state;
+  const oInactive = os === EP.INACTIVE || os === EP.PARTIAL;
+  const rInactive = rs === EP.INACTIVE || rs === EP.PARTIAL;
+  if (rs === EP.RESET) {
+    if (os === EP.SYN_SENT || os === EP.SYN_ACK_SENT || (os === EP.RESET && f.orig.size() === 0 && f.resp.size() === 0)) return 'REJ';
+    if (oInactive) return 'RSTRH';
+    return 'RSTR';
+  }
+  if (os === EP.RESET) {
+    if (rInactive) return RSTOS0_HISTORY.test(f.history) ? 'RSTOS0' : 'OTH';
+    return 'RSTO';
+  }
+  if (rs === EP.CLOSED && os === EP.CLOSED) return 'SF';
+  if (os === EP.CLOSED) return rInactive ? 'SH' : 'S2';
+  if (rs === EP.CLOSED) return oInactive ? 'SHR' : 'S3';
+  if (os === EP.SYN_SENT && rs === EP.INACTIVE) return 'S0';
+  if (os === EP.ESTABLISHED && rs === EP.ESTABLISHED) return 'S1';
+  return 'OTH';
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A payload segment for the PayloadSink; `time` is formatted only if asked for. */
+class Segment implements TcpSegmentInfo {
+  constructor(
+    readonly frame: number, readonly ts_us: number, private readonly nanos: number, private readonly digits: number,
+    readonly flowId: string, readonly fromOrig: boolean, readonly src: string, readonly dst: string,
+    readonly seq: number, readonly ack: number, readonly flags: number, readonly payload: Buffer, readonly truncated: boolean,
+  ) {}
+  get time(): string {
+    return isoTime(this.ts_us, this.digits, this.nanos);
+  }
+}
+
+export interface FlowTrackerOptions {
+  /** Emit tcp.flow for flows that did not fail (false under `analyze`: failuresOnly). */
+  allFlows: boolean;
+  /** Called with every finalized flow's summary (the `flows` command). */
+  onFlow?: (s: FlowSummary, ev: Event) => void;
+}
+
+export class FlowTracker {
+  private readonly v4 = new Map<number, Flow>();
+  private readonly v6 = new Map<string, Flow>();
+  private count = 0;
+  private uidSeq = 0;
+  private readonly uidSalt: number;
+  private readonly closing: Flow[] = [];
+  private closingHead = 0;
+  private nextSweepUs = -1;
+  private readonly listeners = new Set<number | string>();
+  /** Latest capture time seen. */
+  nowUs = 0;
+  flowsCreated = 0;
+  flowsEvicted = 0;
+
+  constructor(
+    private readonly ctx: IngestContext,
+    private readonly sink: PayloadSink,
+    private readonly emit: (ev: Event) => void,
+    private readonly opts: FlowTrackerOptions = { allFlows: true },
+  ) {
+    // Deterministic uids per input name: stable golden output, distinct across inputs.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < ctx.source.length; i++) h = Math.imul(h ^ ctx.source.charCodeAt(i), 0x01000193);
+    this.uidSalt = h >>> 0;
+  }
+
+  get openFlows(): number {
+    return this.count;
+  }
+
+  private newUid(): string {
+    let x = (Math.imul(++this.uidSeq, 0x9e3779b1) ^ this.uidSalt) >>> 0;
+    let y = (Math.imul(x ^ (x >>> 16), 0x85ebca6b) ^ this.uidSeq) >>> 0;
+    let s = 'C';
+    for (let i = 0; i < 6; i++) { s += BASE62[x % 62]; x = Math.floor(x / 62); }
+    for (let i = 0; i < 5; i++) { s += BASE62[y % 62]; y = Math.floor(y / 62); }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- lookup
+
+  private static hash4(a: number, ap: number, b: number, bp: number): number {
+    // Symmetric in (a, ap) <-> (b, bp).
+    const x = Math.imul(a ^ (ap << 16), 0x9e3779b1) >>> 0;
+    const y = Math.imul(b ^ (bp << 16), 0x9e3779b1) >>> 0;
+    return ((x + y) >>> 0) * 1 + ((x ^ y) & 0x1fffff) * 4294967296;
+  }
+
+  private find(ip: IpValue, sport: number, dport: number): Flow | undefined {
+    if (ip.version === 4) {
+      let f = this.v4.get(FlowTracker.hash4(ip.src4, sport, ip.dst4, dport));
+      while (f) {
+        const o = f.orig, r = f.resp;
+        if ((o.ip4 === ip.src4 && o.port === sport && r.ip4 === ip.dst4 && r.port === dport) ||
+            (o.ip4 === ip.dst4 && o.port === dport && r.ip4 === ip.src4 && r.port === sport)) return f;
+        f = f.chain ?? undefined;
+      }
+      return undefined;
+    }
+    return this.v6.get(FlowTracker.key6(ip.src6, sport, ip.dst6, dport));
+  }
+
+  private static key6(a: string, ap: number, b: string, bp: number): string {
+    const x = a + String.fromCharCode(ap), y = b + String.fromCharCode(bp);
+    return x < y ? x + y : y + x;
+  }
+
+  private insert(f: Flow): void {
+    const o = f.orig, r = f.resp;
+    if (f.version === 4) {
+      f.key4 = FlowTracker.hash4(o.ip4, o.port, r.ip4, r.port);
+      f.chain = this.v4.get(f.key4) ?? null;
+      this.v4.set(f.key4, f);
+    } else {
+      f.key6 = FlowTracker.key6(o.ip6, o.port, r.ip6, r.port);
+      this.v6.set(f.key6, f);
+    }
+    this.count++;
+  }
+
+  private remove(f: Flow): void {
+    if (f.version === 4) {
+      let head = this.v4.get(f.key4);
+      if (head === f) {
+        if (f.chain) this.v4.set(f.key4, f.chain);
+        else this.v4.delete(f.key4);
+      } else {
+        while (head && head.chain !== f) head = head.chain ?? undefined;
+        if (head) head.chain = f.chain;
+      }
+      f.chain = null;
+    } else {
+      this.v6.delete(f.key6);
+    }
+    this.count--;
+  }
+
+  private listenerKey(version: number, ip4: number, ip6: string, port: number): number | string {
+    return version === 4 ? ip4 * 65536 + port : ip6 + String.fromCharCode(port);
+  }
+
+  private learnListener(version: number, ip4: number, ip6: string, port: number): void {
+    if (this.listeners.size >= CAPTURE_LIMITS.MAX_LEARNED_LISTENERS) this.listeners.clear();
+    this.listeners.add(this.listenerKey(version, ip4, ip6, port));
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  private create(pkt: RawPacket, ip: IpValue, t: L4Value): Flow {
+    const flags = t.flags;
+    const src = new Endpoint(ip.src4, ip.src6, t.sport);
+    const dst = new Endpoint(ip.dst4, ip.dst6, t.dport);
+    src.text = endpointText(ip.version, ip.src4, ip.src6, t.sport);
+    dst.text = endpointText(ip.version, ip.dst4, ip.dst6, t.dport);
+    // TCPAnalyzer::WantConnection (TCP.cc): a pure SYN keeps its sender as originator; otherwise
+    // guess the server. Zeek asks its static port list; we also ask the listeners learned from
+    // SYN/SYN-ACKs in this capture, then well-known (< 1024) vs ephemeral ports.
+    let flip = false;
+    let reason: DirectionReason = 'first_packet';
+    const pureSyn = (flags & (SYN | ACK)) === SYN;
+    if (pureSyn) reason = 'syn';
+    else {
+      const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
+      const sL = this.listeners.has(this.listenerKey(ip.version, ip.src4, ip.src6, t.sport));
+      const dL = this.listeners.has(this.listenerKey(ip.version, ip.dst4, ip.dst6, t.dport));
+      const sZ = ZEEK_LIKELY_SERVER_PORTS.has(t.sport);
+      const dZ = ZEEK_LIKELY_SERVER_PORTS.has(t.dport);
+      if (sL !== dL) {
+        flip = sL;
+        reason = 'learned_listener';
+      } else if (sZ && !dZ) {
+        flip = true;
+        reason = 'zeek_port';
+      } else if (sZ && dZ) {
+        flip = !synAck && t.sport < t.dport;
+        reason = 'zeek_port';
+      } else if (!sZ && !dZ && t.sport < 1024 && t.dport >= 1024) {
+        flip = true;
+        reason = 'well_known_port';
+      } else if (synAck) reason = 'syn_ack';
+    }
+    const f = flip ? new Flow(dst, src) : new Flow(src, dst);
+    f.uid = this.newUid();
+    f.version = ip.version;
+    f.directionReason = reason;
+    f.firstFrame = pkt.frame;
+    f.startUs = pkt.tsUs;
+    f.startNanos = pkt.nanos;
+    f.digits = pkt.digits;
+    // Connection::FlipRoles() appends '^' (Conn.cc), also when IPBasedAnalyzer::NewConn flips at creation.
+    if (flip) f.history = '^';
+    this.insert(f);
+    this.flowsCreated++;
+    if (this.count > LIMITS.MAX_FLOWS) this.evictIdlest(pkt);
+    return f;
+  }
+
+  private flipRoles(f: Flow): void {
+    const t = f.orig;
+    f.orig = f.resp;
+    f.resp = t;
+    f.history += '^';
+    const o = f.rstFromOrig;
+    f.rstFromOrig = f.rstFromResp;
+    f.rstFromResp = o;
+    if (f.firstRst) f.firstRst.byOrig = !f.firstRst.byOrig;
+  }
+
+  // ---------------------------------------------------------------- history
+
+  private addHistory(f: Flow, code: string): void {
+    f.history += code;
+  }
+
+  /** Session::CheckHistory via TCP_Endpoint::CheckHistory: once per direction and mask. */
+  private checkHistory(f: Flow, ep: Endpoint, mask: number, code: string): boolean {
+    // PR #2191 heuristic: history exactly "H" (began with a SYN-ACK), now an ACK or data: flip.
+    if (f.history === 'H' && (code === 'A' || code === 'D')) {
+      this.flipRoles(f);
+      f.history = '^h';
+      f.histSeen = HIST_SYN_PKT << 16;
+      f.directionReason = 'synack_then_ack';
+    }
+    if (ep !== f.orig) {
+      mask <<= 16;
+      code = code.toLowerCase();
+    }
+    if ((f.histSeen & mask) === 0) {
+      f.histSeen |= mask;
+      this.addHistory(f, code);
+      return false;
+    }
+    return true;
+  }
+
+  /** Session::ScaledHistoryEntry: 1st, 10th, 100th ... occurrence. */
+  private scaled(f: Flow, ep: Endpoint, which: 'rxmit' | 'zero', code: string): void {
+    if (which === 'rxmit') {
+      if (++ep.rxmit !== ep.rxmitThreshold) return;
+      ep.rxmitThreshold *= 10;
+    } else {
+      if (++ep.zeroWin !== ep.zeroWinThreshold) return;
+      ep.zeroWinThreshold *= 10;
+    }
+    this.addHistory(f, ep === f.orig ? code : code.toLowerCase());
+  }
+
+  private updateHistory(f: Flow, ep: Endpoint, flags: number, relSeq: number, len: number): void {
+    const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
+    if (bits > 1) {
+      if (flags & FIN && flags & RST) this.checkHistory(f, ep, HIST_FIN_RST_PKT, 'I');
+      else this.checkHistory(f, ep, HIST_MULTI_FLAG_PKT, 'Q');
+    } else if (bits === 1) {
+      if (flags & SYN) {
+        const code = flags & ACK ? 'H' : 'S';
+        if (this.checkHistory(f, ep, HIST_SYN_PKT, code) && relSeq !== ep.histLastSyn) this.addHistory(f, ep === f.orig ? code : code.toLowerCase());
+        ep.histLastSyn = relSeq;
+      }
+      if (flags & FIN) {
+        const v = (relSeq + len) >>> 0;
+        if (this.checkHistory(f, ep, HIST_FIN_PKT, 'F') && v !== ep.histLastFin) this.addHistory(f, ep === f.orig ? 'F' : 'f');
+        ep.histLastFin = v;
+      }
+      if (flags & RST) {
+        if (this.checkHistory(f, ep, HIST_RST_PKT, 'R') && relSeq !== ep.histLastRst) this.addHistory(f, ep === f.orig ? 'R' : 'r');
+        ep.histLastRst = relSeq;
+      }
+    } else if (len) this.checkHistory(f, ep, HIST_DATA_PKT, 'D');
+    else if (flags & ACK) this.checkHistory(f, ep, HIST_ACK_PKT, 'A');
+  }
+
+  // ---------------------------------------------------------------- packets
+
+  /** One TCP segment. `payloadOff`/`captured` = the payload bytes present; `len` = payload length the IP header declares. */
+  tcp(pkt: RawPacket, ip: IpValue, t: L4Value, payloadOff: number, captured: number, len: number): void {
+    const ts = pkt.tsUs;
+    if (ts > this.nowUs) this.nowUs = ts;
+    this.housekeeping(ts);
+    const flags = t.flags;
+    let f = this.find(ip, t.sport, t.dport);
+    if (f !== undefined && f.closedAtUs >= 0 && (flags & (SYN | ACK | RST)) === SYN) {
+      // Port reuse (Zeek's IsReuse): a new SYN on a closed connection starts a new one.
+      const from = f.orig.port === t.sport && (ip.version === 4 ? f.orig.ip4 === ip.src4 : f.orig.ip6 === ip.src6) ? f.orig : f.resp;
+      if (from.state !== EP.SYN_SENT || from.startSeq !== t.seq) {
+        this.finalize(f, false);
+        f = undefined;
+      }
+    }
+    if (f === undefined) f = this.create(pkt, ip, t);
+    const isOrigPkt = f.orig.port === t.sport && f.resp.port === t.dport &&
+      (ip.version === 4 ? f.orig.ip4 === ip.src4 && f.resp.ip4 === ip.dst4 : f.orig.ip6 === ip.src6 && f.resp.ip6 === ip.dst6);
+    const ep = isOrigPkt ? f.orig : f.resp;
+    const peer = isOrigPkt ? f.resp : f.orig;
+    f.packets++;
+    f.lastFrame = pkt.frame;
+    f.lastUs = ts;
+    f.lastNanos = pkt.nanos;
+    if (pkt.digits > f.digits) f.digits = pkt.digits;
+
+    // RST bookkeeping needs the state before this packet.
+    if (flags & RST) this.onRst(f, ep, peer, pkt, ip, t, captured, len);
+    else if (ep.rstTtl >= 0 && f.middlebox === null && ip.ttl !== ep.rstTtl && (flags & SYN || len > 0)) {
+      f.middlebox = `${ep.text} kept sending (${flags & SYN ? 'SYN' : 'data'} in frame ${pkt.frame}, TTL ${ip.ttl}) after its RST with TTL ${ep.rstTtl}: that RST was not sent by this host`;
+    }
+    if ((flags & (SYN | ACK)) === SYN) {
+      ep.synNoAck = true;
+      if (ep === f.orig) {
+        f.synCount++;
+        if (f.synTimes.length < CAPTURE_LIMITS.MAX_SYN_TIMES) f.synTimes.push(ts);
+      }
+    } else if ((flags & (SYN | ACK | RST)) === (SYN | ACK)) {
+      this.learnListener(ip.version, ep.ip4, ep.ip6, ep.port);
+    }
+
+    this.process(f, ep, peer, flags, t.seq, t.ack, len, t.window, t.wscale);
+
+    ep.pkts++;
+    ep.ipBytes += ip.declaredEnd - (ip.addrOff - (ip.version === 4 ? 12 : 8));
+    if (!(flags & RST)) {
+      ep.baseCount++;
+      ep.ttlLast = ip.ttl;
+      if (ip.ttl < ep.ttlMin) ep.ttlMin = ip.ttl;
+      if (ip.ttl > ep.ttlMax) ep.ttlMax = ip.ttl;
+      if (ip.id >= 0) {
+        if (ep.ipIdLast >= 0) {
+          const d = (ip.id - ep.ipIdLast) & 0xffff;
+          if (d > 0 && d <= 256) ep.ipIdSeq++;
+        }
+        ep.ipIdLast = ip.id;
+      }
+    }
+
+    if (captured > 0 || flags & (FIN | RST)) {
+      const seg = new Segment(pkt.frame, ts, pkt.nanos, pkt.digits, f.uid, ep === f.orig, ep.text, peer.text, t.seq, t.ack, flags,
+        pkt.buf.subarray(payloadOff, payloadOff + captured), captured < len);
+      const evs = this.sink.segment(seg);
+      if (evs) for (const e of evs) this.emit(e);
+    }
+
+    if (f.closedAtUs < 0 && this.closeComplete(f)) {
+      f.closedAtUs = ts;
+      this.closing.push(f);
+    }
+  }
+
+  /** TCPSessionAdapter::Process, without reassembly: sequence space, history, window, state machine. */
+  private process(f: Flow, ep: Endpoint, peer: Endpoint, flags: number, seq: number, ack: number, len: number, window: number, wscale: number): void {
+    let segLen = len;
+    if (flags & SYN) segLen++;
+    if (flags & FIN) segLen++;
+    if (flags & RST) segLen -= len;
+    const seqEnd = (seq + segLen) >>> 0;
+    // init_endpoint
+    switch (ep.state) {
+      case EP.INACTIVE:
+        if (flags & SYN) {
+          ep.startSeq = seq;
+          ep.ackSeq = seq;
+          ep.lastSeq = seqEnd;
+        } else {
+          ep.startSeq = (seq - 1) >>> 0;
+          ep.ackSeq = ep.startSeq;
+          ep.lastSeq = seq;
+        }
+        ep.seqInit = true;
+        break;
+      case EP.SYN_SENT:
+      case EP.SYN_ACK_SENT:
+      case EP.ESTABLISHED:
+      case EP.PARTIAL:
+        if (flags & SYN && seq !== ep.startSeq) {
+          ep.startSeq = seq;
+          ep.ackSeq = seq;
+          ep.lastSeq = seqEnd;
+        }
+        break;
+      case EP.RESET:
+        if (flags & SYN && ep.prevState === EP.INACTIVE) {
+          ep.startSeq = seq;
+          ep.ackSeq = seq;
+          ep.lastSeq = seqEnd;
+        }
+        break;
+    }
+    const relSeq = (seq - ep.startSeq) >>> 0;
+    this.updateHistory(f, ep, flags, relSeq, len);
+    // update_window: zero windows, history 'W' (not with RST, not after the peer's FIN, not after our RST).
+    if (window === 0 && !(flags & RST) && peer.state !== EP.CLOSED && ep.state !== EP.RESET) this.scaled(f, ep, 'zero', 'W');
+    if (flags & SYN) {
+      if (wscale >= 0) ep.wscale = Math.min(wscale, 14);
+    }
+    if (flags & FIN) ep.finCnt++;
+    if (flags & RST) ep.rstCnt++;
+    if (flags & ACK) {
+      if (peer.state === EP.INACTIVE) {
+        // init_peer
+        peer.startSeq = (ack - 1) >>> 0;
+        peer.ackSeq = peer.startSeq;
+        peer.lastSeq = peer.startSeq;
+      } else if (!(flags & RST) && seqDelta(ack, peer.ackSeq) > 0 && !(ack === 0 && seqDelta(ack, peer.ackSeq) > TOO_LARGE_SEQ_DELTA)) {
+        peer.ackSeq = ack;
+      }
+    }
+    // update_last_seq
+    const deltaLast = seqDelta(seqEnd, ep.lastSeq);
+    if (flags & (SYN | RST) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
+      // not trusted
+    } else if (flags & FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) ep.lastSeq = seqEnd;
+    else if (ep.state === EP.RESET) {
+      // don't trust sequence numbers after a RST
+    } else if (deltaLast > 0) ep.lastSeq = seqEnd;
+    else if (len > 0) this.scaled(f, ep, 'rxmit', 'T');
+    ep.window = window;
+
+    this.stateMachine(f, ep, peer, flags, seq, len, deltaLast);
+  }
+
+  private setState(ep: Endpoint, s: EpState): void {
+    ep.prevState = ep.state;
+    ep.state = s;
+  }
+
+  private stateMachine(f: Flow, ep: Endpoint, peer: Endpoint, flags: number, seq: number, len: number, deltaLast: number): void {
+    const isOrig = ep === f.orig;
+    switch (ep.state) {
+      case EP.INACTIVE: {
+        if (flags & SYN) {
+          if (isOrig) this.setState(ep, flags & ACK ? EP.SYN_ACK_SENT : EP.SYN_SENT);
+          else {
+            if (!(flags & ACK) && peer.state === EP.SYN_ACK_SENT && seq === ep.startSeq) {
+              // SYN/SYN-ACK reversal (captured out of order): flip and establish.
+              this.flipRoles(f);
+              f.directionReason = 'syn_reversal';
+              this.setState(peer, EP.ESTABLISHED);
+            }
+            if (peer.state === EP.SYN_SENT) this.setState(peer, EP.ESTABLISHED);
+            this.setState(ep, EP.ESTABLISHED);
+          }
+        }
+        if (flags & FIN) this.setState(ep, EP.CLOSED);
+        if (flags & RST) this.setState(ep, EP.RESET);
+        if (ep.state === EP.INACTIVE) {
+          if (!isOrig && len === 0 && f.orig.state === EP.SYN_SENT) {
+            // an ACK of the SYN before the SYN-ACK: not a partial connection
+          } else if (flags & ACK && peer.state === EP.ESTABLISHED) this.setState(ep, EP.ESTABLISHED);
+          else this.setState(ep, EP.PARTIAL);
+        }
+        break;
+      }
+      case EP.SYN_SENT:
+      case EP.SYN_ACK_SENT:
+        if (flags & FIN) this.setState(ep, EP.CLOSED);
+        if (flags & RST) this.setState(ep, EP.RESET);
+        break;
+      case EP.ESTABLISHED:
+      case EP.PARTIAL:
+        if (flags & SYN && ep.state === EP.PARTIAL && peer.state === EP.INACTIVE && !(flags & ACK)) this.setState(ep, EP.SYN_SENT);
+        if (flags & FIN && !(flags & RST)) {
+          this.setState(ep, EP.CLOSED);
+          // The peer sent FIN then RST: normal termination after all.
+          if (peer.state === EP.RESET && peer.prevState === EP.CLOSED) this.setState(peer, EP.CLOSED);
+        }
+        if (flags & RST) this.setState(ep, EP.RESET);
+        break;
+      case EP.CLOSED:
+        if (flags & RST && peer.state !== EP.CLOSED) this.setState(ep, EP.RESET);
+        break;
+      case EP.RESET:
+        break;
+    }
+    void deltaLast;
+    if (flags & (FIN | RST)) ep.didClose = true;
+  }
+
+  /** ConnectionClosed(): close_complete = a RST, or both closed, or the peer never spoke. */
+  private closeComplete(f: Flow): boolean {
+    const o = f.orig, r = f.resp;
+    if (o.state === EP.RESET || r.state === EP.RESET) return true;
+    if (o.didClose && (r.didClose || r.state === EP.INACTIVE)) return true;
+    if (r.didClose && o.state === EP.INACTIVE) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- RSTs
+
+  private onRst(f: Flow, ep: Endpoint, peer: Endpoint, pkt: RawPacket, ip: IpValue, t: L4Value, captured: number, len: number): void {
+    const byOrig = ep === f.orig;
+    // tshark's "in reply to SYN" (corpus README): the sender sent nothing before, the peer sent a SYN without ACK, no SYN here.
+    const inReplyToSyn = ep.pkts === 0 && peer.synNoAck && !(t.flags & SYN);
+    const afterFin = ep.finCnt > 0 || peer.finCnt > 0;
+    const phase = inReplyToSyn ? 'syn' : afterFin ? 'after_fin' : 'established';
+    const reasons: string[] = [];
+    if (ip.version === 4 && ip.id !== 0 && ip.id === peer.ipIdLast && peer.baseCount > 0 && (inReplyToSyn || ep.baseCount === 0)) {
+      reasons.push(`IP-ID ${ip.id} copies the IP-ID of the packet it answers`);
+    }
+    let strong = reasons.length > 0;
+    if (ep.baseCount > 0) {
+      if (Math.abs(ip.ttl - ep.ttlLast) >= TTL_MISMATCH && (ip.ttl < ep.ttlMin || ip.ttl > ep.ttlMax)) {
+        reasons.push(`TTL ${ip.ttl}, but ${ep.text} sent its ${ep.baseCount} earlier packet(s) with TTL ${ep.ttlMin === ep.ttlMax ? ep.ttlLast : `${ep.ttlMin}-${ep.ttlMax}`}`);
+        strong = true;
+      }
+      let weak = 0;
+      // IP-ID 0 is what many stacks put in RSTs and DF packets (RFC 6864 §4.1): no signal.
+      if (ip.version === 4 && ip.id !== 0 && ep.ipIdSeq >= 2 && ep.ipIdLast >= 0) {
+        const d = (ip.id - ep.ipIdLast) & 0xffff;
+        if (d > IP_ID_JUMP && d < 65536 - IP_ID_JUMP) {
+          reasons.push(`IP-ID ${ip.id} jumps from the sender's sequential ${ep.ipIdLast}`);
+          weak++;
+        }
+      }
+      if (ep.seqInit && ep.state !== EP.RESET) {
+        const d = seqDelta(t.seq, ep.lastSeq);
+        const win = Math.max(65535, peer.window << peer.wscale);
+        if (d > win || d < -win) {
+          reasons.push(`sequence ${t.seq} is ${d} bytes off the sender's next sequence ${ep.lastSeq}`);
+          weak++;
+        }
+      }
+      if (weak >= 2) strong = true;
+    }
+    let cause: Cause | null;
+    if (strong) cause = 'middlebox_reset';
+    else if (inReplyToSyn) cause = 'refused';
+    else if (phase === 'after_fin') {
+      // After both FINs, or after the sender's own FIN to a peer that has not closed: an abortive
+      // close of a finished exchange (unread data, SO_LINGER 0) by the client is not a failure;
+      // by the upstream it is an upstream close. After only the peer's FIN: a reset.
+      if (ep.finCnt > 0 && peer.finCnt > 0) cause = null;
+      else if (ep.finCnt > 0) cause = byOrig ? null : 'upstream_close';
+      else cause = byOrig ? 'client_abort' : 'upstream_reset';
+    } else cause = byOrig ? 'client_abort' : 'upstream_reset';
+    const first = f.firstRst === null;
+    if (first && cause !== null) f.firstRst = { frame: pkt.frame, byOrig, phase, cause };
+    else if (first) f.firstRst = { frame: pkt.frame, byOrig, phase, cause: 'unknown' };
+    if (byOrig) f.rstFromOrig++;
+    else f.rstFromResp++;
+    if (strong && f.middlebox === null) f.middlebox = `RST in frame ${pkt.frame}: ${reasons.join('; ')}`;
+    if (ep.rstTtl < 0) ep.rstTtl = ip.ttl;
+
+    const src = ep.text, dst = peer.text;
+    const who = byOrig ? 'originator' : 'responder';
+    const summary = cause === 'refused'
+      ? `${src} refused the connection from ${dst} (RST in reply to SYN)`
+      : cause === 'middlebox_reset'
+        ? `RST claiming to be from ${src} does not fit that host: ${reasons.join('; ')}`
+        : `${src} (${who}) reset the connection ${phase === 'after_fin' ? 'after a FIN' : 'mid-stream'}`;
+    this.emit(makeEvent(
+      { time: isoTime(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'tcp.rst', cause, src, dst, upstream: f.resp.text, summary },
+      {
+        phase, rst_by: who, flow: f.uid, in_reply_to_syn: inReplyToSyn, after_fin: afterFin, first_rst: first,
+        ttl: ip.ttl, ip_id: ip.id, seq: t.seq, ack: t.ack, ack_flag: (t.flags & ACK) !== 0, window: t.window, flags: t.flags,
+        payload_len: len, payload_captured: captured,
+        // Reasons that made it a middlebox verdict, or (weaker) oddities that did not suffice.
+        ...(reasons.length ? (strong ? { middlebox_reasons: reasons } : { rst_oddities: reasons }) : {}),
+      },
+    ));
+  }
+
+  // ---------------------------------------------------------------- ICMP
+
+  /** An ICMP/ICMPv6 destination unreachable quoting a TCP header (quoted ports from the 8 quoted bytes). */
+  icmpUnreachable(pkt: RawPacket, ip: IpValue, icmp: L4Value, quoted: IpValue, qsport: number, qdport: number, qseq: number): void {
+    if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
+    const f = this.find(quoted, qsport, qdport);
+    const portUnreach = isPortUnreachable(icmp);
+    const cause: Cause = portUnreach ? 'refused' : 'unreachable';
+    const name = unreachableName(icmp);
+    const from = ip.version === 4 ? ipv4Text(ip.src4) : ipv6Text(ip.src6);
+    const to = ip.version === 4 ? ipv4Text(ip.dst4) : ipv6Text(ip.dst6);
+    const qsrc = endpointText(quoted.version, quoted.src4, quoted.src6, qsport);
+    const qdst = endpointText(quoted.version, quoted.dst4, quoted.dst6, qdport);
+    if (f && f.icmp === null) f.icmp = { frame: pkt.frame, cause, name, from };
+    this.emit(makeEvent(
+      { time: isoTime(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'icmp.unreachable', cause, src: from, dst: to, upstream: f ? f.resp.text : qdst,
+        summary: `${from} reports ${qdst} unreachable (${name}) for the connection from ${qsrc}` },
+      { icmp_type: icmp.icmpType, icmp_code: icmp.icmpCode, code_name: name, quoted_src: qsrc, quoted_dst: qdst, quoted_seq: qseq, flow: f ? f.uid : null, ttl: ip.ttl },
+    ));
+  }
+
+  // ---------------------------------------------------------------- ending flows
+
+  private housekeeping(ts: number): void {
+    // Closed flows linger (Zeek's tcp_close_delay) so trailing RSTs/FINs land in the same flow.
+    while (this.closingHead < this.closing.length) {
+      const f = this.closing[this.closingHead]!;
+      if (!f.finalized && ts - f.closedAtUs < CAPTURE_LIMITS.FLOW_CLOSE_LINGER_US) break;
+      this.closingHead++;
+      if (!f.finalized) this.finalize(f, false);
+    }
+    if (this.closingHead > 4096 && this.closingHead * 2 > this.closing.length) {
+      this.closing.splice(0, this.closingHead);
+      this.closingHead = 0;
+    }
+    if (this.nextSweepUs < 0) this.nextSweepUs = ts + CAPTURE_LIMITS.FLOW_SWEEP_INTERVAL_US;
+    else if (ts >= this.nextSweepUs) {
+      this.nextSweepUs = ts + CAPTURE_LIMITS.FLOW_SWEEP_INTERVAL_US;
+      const idle: Flow[] = [];
+      for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
+      for (const f of this.v6.values()) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
+      for (const f of idle) this.finalize(f, true);
+    }
+  }
+
+  private evictIdlest(pkt: RawPacket): void {
+    const all: Flow[] = [];
+    for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
+    for (const f of this.v6.values()) all.push(f);
+    all.sort((a, b) => a.lastUs - b.lastUs);
+    const n = Math.ceil(LIMITS.MAX_FLOWS / 10);
+    const ev = this.ctx.anomaly('flow_limit', { frame: pkt.frame, offset: pkt.offset },
+      `more than LIMITS.MAX_FLOWS=${LIMITS.MAX_FLOWS} TCP flows open: finalized the ${n} idlest early`, { evicted: n });
+    if (ev) this.emit(ev);
+    for (let i = 0; i < n && i < all.length; i++) this.finalize(all[i]!, true);
+  }
+
+  /** End of input: finalize every open flow. */
+  end(): void {
+    const all: Flow[] = [];
+    for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
+    for (const f of this.v6.values()) all.push(f);
+    all.sort((a, b) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame);
+    for (const f of all) this.finalize(f, false);
+  }
+
+  private finalize(f: Flow, evicted: boolean): void {
+    if (f.finalized) return;
+    f.finalized = true;
+    this.remove(f);
+    if (evicted) this.flowsEvicted++;
+    const sinkEvents = this.sink.flowEnd(f.uid, f.lastUs);
+    if (sinkEvents) for (const e of sinkEvents) this.emit(e);
+
+    const state = connState(f);
+    let cause: Cause | null = null;
+    let why = '';
+    if (f.middlebox !== null) {
+      cause = 'middlebox_reset';
+      why = f.middlebox;
+    } else if (f.firstRst !== null && f.firstRst.cause !== 'unknown') {
+      cause = f.firstRst.cause;
+      why = `first RST by the ${f.firstRst.byOrig ? 'originator' : 'responder'} in frame ${f.firstRst.frame} (${f.firstRst.phase})`;
+    } else if (f.icmp !== null) {
+      cause = f.icmp.cause;
+      why = `ICMP ${f.icmp.name} from ${f.icmp.from} in frame ${f.icmp.frame}`;
+    } else if (state === 'S0') {
+      const waited = Math.max(this.nowUs, f.lastUs) - f.startUs;
+      if (f.synCount > 1 || waited >= SYN_TIMEOUT_MIN_US || evicted) {
+        cause = 'connect_timeout';
+        why = `${f.synCount} SYN(s), no answer`;
+      } else {
+        cause = 'unknown';
+        why = 'one SYN at the end of the capture: cannot tell a timeout from a capture cut short';
+      }
+    }
+    const s = this.summary(f, state);
+    const time = isoTime(f.lastUs, f.digits, f.lastNanos);
+    if (state === 'S0' && cause === 'connect_timeout') {
+      this.emit(makeEvent(
+        { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.syn_timeout', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
+          summary: `${f.orig.text} sent ${f.synCount} SYN(s) to ${f.resp.text} over ${((f.lastUs - f.startUs) / 1e6).toFixed(3)}s with no answer` },
+        { flow: f.uid, syns: f.synCount, retransmissions: Math.max(0, f.synCount - 1), syn_times: f.synTimes.map((u) => isoTime(u, f.digits)), first_frame: f.firstFrame },
+      ));
+    }
+    if (cause === null && !this.opts.allFlows && !this.opts.onFlow) {
+      this.ctx.stats.ok++;
+      return;
+    }
+    const ev = makeEvent(
+      { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.flow', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
+        summary: `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}` },
+      { ...s, ...(why ? { cause_reason: why } : {}), ...(evicted ? { evicted: true } : {}) },
+    );
+    this.opts.onFlow?.(s, ev);
+    if (cause === null && !this.opts.allFlows) {
+      this.ctx.stats.ok++;
+      return;
+    }
+    this.emit(ev);
+  }
+
+  private summary(f: Flow, state: string): FlowSummary {
+    const o = f.orig, r = f.resp;
+    const ob = o.seqInit ? o.size() : 0, rb = r.seqInit ? r.size() : 0;
+    const fr = f.firstRst;
+    return {
+      uid: f.uid, orig: o.text, resp: r.text, conn_state: state, history: f.history,
+      orig_pkts: o.pkts, resp_pkts: r.pkts, orig_bytes: ob, resp_bytes: rb, orig_ip_bytes: o.ipBytes, resp_ip_bytes: r.ipBytes,
+      packets: f.packets, bytes: ob + rb,
+      start: isoTime(f.startUs, f.digits, f.startNanos), end: isoTime(f.lastUs, f.digits, f.lastNanos), duration_us: f.lastUs - f.startUs,
+      first_frame: f.firstFrame, last_frame: f.lastFrame, direction: f.directionReason,
+      first_rst_by: fr ? (fr.byOrig ? 'originator' : 'responder') : null, first_rst_frame: fr ? fr.frame : null,
+      both_reset: f.rstFromOrig > 0 && f.rstFromResp > 0,
+    };
+  }
+}

@@ -1,0 +1,117 @@
+// Classic libpcap files: https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html
+// (µs and ns magic, either byte order, and Kuznetzov's "modified" pcap with a 24-byte record header).
+//
+// Why not the `pcap-parser` package (on the design card)? It reads classic µs pcap only (it
+// rejects the ns magic and pcapng), allocates a new buffer and copies everything pending on every
+// chunk (`new Buffer(a + b)`: O(n^2) when a record straddles many small chunks), then slices per
+// record; it uses the deprecated `Buffer()` constructor (DEP0005) and has no record-size bound, so a
+// corrupt length makes it buffer the rest of the file. We keep it as a cross-check in
+// test/pcap-reader.test.ts on the corpus's classic µs files.
+import type { ByteQueue } from './byte-queue.js';
+import { CAPTURE_LIMITS } from './capture-limits.js';
+import { READ, type CaptureReader, type RawPacket, type ReaderProblem } from './raw-packet.js';
+
+/** File header: magic(4) version_major(2) version_minor(2) thiszone(4) sigfigs(4) snaplen(4) linktype(4). */
+export const PCAP_FILE_HEADER_LEN = 24;
+/** Record header: ts_sec(4) ts_frac(4) incl_len(4) orig_len(4). */
+export const PCAP_RECORD_HEADER_LEN = 16;
+/** Kuznetzov's patched libpcap adds ifindex(4) protocol(2) pkt_type(1) pad(1). */
+export const PCAP_MODIFIED_RECORD_HEADER_LEN = 24;
+
+export const PCAP_MAGIC_US = 0xa1b2c3d4;
+export const PCAP_MAGIC_NS = 0xa1b23c4d;
+export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
+
+/** Byte order and precision from the first 4 bytes, or undefined when this is not classic pcap. */
+export function pcapMagic(head: Buffer): { le: boolean; ns: boolean; modified: boolean } | undefined {
+  if (head.length < 4) return undefined;
+  const le = head.readUInt32LE(0);
+  const be = head.readUInt32BE(0);
+  for (const [v, isLe] of [[le, true], [be, false]] as const) {
+    if (v === PCAP_MAGIC_US) return { le: isLe, ns: false, modified: false };
+    if (v === PCAP_MAGIC_NS) return { le: isLe, ns: true, modified: false };
+    if (v === PCAP_MAGIC_MODIFIED) return { le: isLe, ns: false, modified: true };
+  }
+  return undefined;
+}
+
+export class PcapReader implements CaptureReader {
+  readonly container = 'pcap' as const;
+  problem: ReaderProblem | null = null;
+  le = true;
+  ns = false;
+  linktype = -1;
+  snaplen = 0;
+  versionMajor = 0;
+  versionMinor = 0;
+  private recordHeaderLen = PCAP_RECORD_HEADER_LEN;
+  private frame = 0;
+
+  next(q: ByteQueue, pkt: RawPacket): number {
+    if (this.linktype < 0) return this.readHeader(q);
+    const hl = this.recordHeaderLen;
+    let buf = q.peek(hl);
+    if (buf === undefined) return READ.MORE;
+    let s = q.start;
+    const le = this.le;
+    const sec = le ? buf.readUInt32LE(s) : buf.readUInt32BE(s);
+    const frac = le ? buf.readUInt32LE(s + 4) : buf.readUInt32BE(s + 4);
+    const incl = le ? buf.readUInt32LE(s + 8) : buf.readUInt32BE(s + 8);
+    const orig = le ? buf.readUInt32LE(s + 12) : buf.readUInt32BE(s + 12);
+    if (incl > CAPTURE_LIMITS.MAX_RECORD_BYTES) {
+      this.problem = {
+        kind: 'malformed',
+        offset: q.offset,
+        message: `record of ${incl} bytes at offset ${q.offset}, bigger than the maximum of ${CAPTURE_LIMITS.MAX_RECORD_BYTES}: the file is damaged or corrupt`,
+      };
+      return READ.STOP;
+    }
+    if (buf.length - s < hl + incl) {
+      buf = q.peek(hl + incl);
+      if (buf === undefined) return READ.MORE;
+      s = q.start;
+    }
+    pkt.frame = ++this.frame;
+    if (this.ns) {
+      pkt.tsUs = sec * 1_000_000 + Math.floor(frac / 1000);
+      pkt.nanos = frac % 1000;
+      pkt.digits = 9;
+    } else {
+      pkt.tsUs = sec * 1_000_000 + frac;
+      pkt.nanos = 0;
+      pkt.digits = 6;
+    }
+    pkt.linktype = this.linktype;
+    pkt.ifIndex = 0;
+    pkt.buf = buf;
+    pkt.off = s + hl;
+    pkt.caplen = incl;
+    pkt.origLen = orig;
+    pkt.offset = q.offset;
+    q.consume(hl + incl);
+    return READ.PACKET;
+  }
+
+  private readHeader(q: ByteQueue): number {
+    const buf = q.peek(PCAP_FILE_HEADER_LEN);
+    if (buf === undefined) return READ.MORE;
+    const s = q.start;
+    const m = pcapMagic(buf.subarray(s, s + 4));
+    if (!m) {
+      this.problem = { kind: 'malformed', offset: q.offset, message: 'not a pcap file (bad magic)' };
+      return READ.STOP;
+    }
+    this.le = m.le;
+    this.ns = m.ns;
+    this.recordHeaderLen = m.modified ? PCAP_MODIFIED_RECORD_HEADER_LEN : PCAP_RECORD_HEADER_LEN;
+    const u16 = (o: number) => (m.le ? buf.readUInt16LE(s + o) : buf.readUInt16BE(s + o));
+    const u32 = (o: number) => (m.le ? buf.readUInt32LE(s + o) : buf.readUInt32BE(s + o));
+    this.versionMajor = u16(4);
+    this.versionMinor = u16(6);
+    this.snaplen = u32(16);
+    // The upper 16 bits of the link-type field carry FCS length flags (pcap draft §4).
+    this.linktype = u32(20) & 0xffff;
+    q.consume(PCAP_FILE_HEADER_LEN);
+    return READ.AGAIN;
+  }
+}

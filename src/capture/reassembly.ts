@@ -1,0 +1,263 @@
+// TCP reassembly for one direction of one flow, and the byte queue stream decoders read from.
+// Sequence numbers are compared modulo 2^32 (RFC 9293 §3.4): `(a - b) | 0` is the signed distance.
+import { LIMITS } from '../limits.js';
+
+/** Where the bytes being delivered arrived: the frame that completed them (as tshark attributes it). */
+export interface SegMeta {
+  frame: number;
+  ts_us: number;
+  time: string;
+  /** "ip:port" of the sender and receiver of these bytes. */
+  src: string;
+  dst: string;
+}
+
+export interface ReassemblyAnomaly {
+  /** Anomaly kind (becomes `anomaly.<kind>`). */
+  kind: 'tcp_content_gap' | 'tcp_ooo_limit' | 'tcp_reassembly_limit';
+  summary: string;
+  /** Bytes lost in the gap (0 when unknown). */
+  bytes: number;
+}
+
+/** One push's outcome: in-order bytes (each with the meta to attribute them to), gaps, anomalies. */
+export type ReassemblyOutput =
+  | { kind: 'data'; data: Buffer; meta: SegMeta }
+  | { kind: 'gap'; bytes: number; meta: SegMeta };
+
+interface Held {
+  seq: number;
+  data: Buffer;
+  meta: SegMeta;
+}
+
+const SYN = 0x02;
+
+/** Signed distance a - b in sequence space (RFC 9293 §3.4, modulo 2^32). */
+export function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+/**
+ * Puts one direction's segments back in order. Retransmitted bytes are dropped, segments that arrive
+ * early are held (at most LIMITS.MAX_OOO_SEGMENTS and LIMITS.MAX_REASSEMBLY_BYTES), and a hole that
+ * cannot be filled (capture loss, snaplen, limits) is skipped and reported as a gap, so decoders
+ * resynchronize instead of stalling.
+ */
+export class DirectionReassembler {
+  private next: number | null = null;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  /** The last segment was cut by snaplen: the bytes after it were never captured. */
+  private cut = false;
+  readonly anomalies: ReassemblyAnomaly[] = [];
+
+  /** The next expected sequence number (null before the first segment). */
+  get nextSeq(): number | null {
+    return this.next;
+  }
+
+  get heldSegments(): number {
+    return this.held.length;
+  }
+
+  /**
+   * One segment. `tcpLen` is the payload length on the wire when it is known to exceed the captured
+   * bytes (snaplen); otherwise the captured length is the length.
+   */
+  push(seq: number, flags: number, payload: Buffer, meta: SegMeta, truncated = false, out: ReassemblyOutput[] = []): ReassemblyOutput[] {
+    let dataSeq = seq >>> 0;
+    if (flags & SYN) {
+      // RFC 9293 §3.4: the SYN occupies one sequence number; data on a SYN (TFO) follows it.
+      dataSeq = (dataSeq + 1) >>> 0;
+      if (this.next === null || this.held.length === 0) this.next = dataSeq;
+    }
+    if (payload.length === 0) return out;
+    if (this.next === null) this.next = dataSeq; // capture started mid-connection
+    let rel = seqDiff(dataSeq, this.next);
+    if (rel > 0 && this.cut) {
+      // The previous segment was cut short by snaplen: its tail will never come.
+      this.skipTo(dataSeq, meta, out, 'capture cut the previous segment short (snaplen)');
+      rel = 0;
+    }
+    if (rel + payload.length <= 0) return out; // retransmission of bytes already delivered
+    if (rel > 0) {
+      this.hold(dataSeq, payload, meta, out);
+      return out;
+    }
+    const data = rel < 0 ? payload.subarray(-rel) : payload;
+    this.deliver(data, meta, out);
+    this.cut = truncated;
+    this.drain(meta, out);
+    return out;
+  }
+
+  /**
+   * The peer acknowledged up to `ack`: bytes before it were sent, so a hole below it will not be
+   * filled by a retransmission we could still capture (Zeek's content gap).
+   */
+  acked(ack: number, meta: SegMeta, out: ReassemblyOutput[] = []): ReassemblyOutput[] {
+    if (this.next === null) return out;
+    const ahead = seqDiff(ack >>> 0, this.next);
+    if (ahead <= 0) return out;
+    // Only a hole we can see (held segments beyond it) is declared here: an ACK may be captured
+    // before the data it acknowledges (multi-interface captures), and a FIN takes a sequence number.
+    if (this.held.length === 0) return out;
+    const first = this.held[0];
+    if (seqDiff(ack >>> 0, first.seq) >= 0) {
+      this.skipTo(first.seq, meta, out, 'bytes acknowledged by the peer were never captured');
+      this.drain(meta, out);
+    }
+    return out;
+  }
+
+  /** End of flow: deliver whatever is held, with gaps for the holes. */
+  flush(meta: SegMeta | null, out: ReassemblyOutput[] = []): ReassemblyOutput[] {
+    while (this.held.length > 0) {
+      const first = this.held[0];
+      this.skipTo(first.seq, meta ?? first.meta, out, 'hole never filled before the flow ended');
+      this.drain(meta ?? first.meta, out);
+    }
+    return out;
+  }
+
+  private deliver(data: Buffer, meta: SegMeta, out: ReassemblyOutput[]): void {
+    if (data.length === 0) return;
+    out.push({ kind: 'data', data, meta });
+    this.next = ((this.next as number) + data.length) >>> 0;
+  }
+
+  private hold(seq: number, payload: Buffer, meta: SegMeta, out: ReassemblyOutput[]): void {
+    // Copy: the payload is a view into a packet buffer that will be reused.
+    const h: Held = { seq, data: Buffer.from(payload), meta };
+    let i = this.held.length;
+    while (i > 0 && seqDiff(this.held[i - 1].seq, seq) > 0) i--;
+    if (i > 0 && this.held[i - 1].seq === seq && this.held[i - 1].data.length >= payload.length) return; // duplicate
+    this.held.splice(i, 0, h);
+    this.heldBytes += h.data.length;
+    if (this.held.length > LIMITS.MAX_OOO_SEGMENTS) {
+      this.note('tcp_ooo_limit', `more than ${LIMITS.MAX_OOO_SEGMENTS} out-of-order segments held; skipping the hole`, 0);
+      this.skipTo(this.held[0].seq, meta, out, 'out-of-order limit');
+      this.drain(meta, out);
+    } else if (this.heldBytes > LIMITS.MAX_REASSEMBLY_BYTES) {
+      this.note('tcp_reassembly_limit', `more than ${LIMITS.MAX_REASSEMBLY_BYTES} bytes held out of order; skipping the hole`, 0);
+      this.skipTo(this.held[0].seq, meta, out, 'reassembly byte limit');
+      this.drain(meta, out);
+    }
+  }
+
+  /** Give up on the bytes before `seq`. */
+  private skipTo(seq: number, meta: SegMeta, out: ReassemblyOutput[], why: string): void {
+    const lost = this.next === null ? 0 : seqDiff(seq, this.next);
+    if (lost <= 0) return;
+    this.note('tcp_content_gap', `${lost} bytes missing in this direction: ${why}`, lost);
+    out.push({ kind: 'gap', bytes: lost, meta });
+    this.next = seq >>> 0;
+    this.cut = false;
+  }
+
+  /** Deliver held segments that are now in order. */
+  private drain(meta: SegMeta, out: ReassemblyOutput[]): void {
+    while (this.held.length > 0) {
+      const h = this.held[0];
+      const rel = seqDiff(h.seq, this.next as number);
+      if (rel > 0) break;
+      this.held.shift();
+      this.heldBytes -= h.data.length;
+      if (rel + h.data.length > 0) this.deliver(h.data.subarray(-rel), meta, out);
+    }
+  }
+
+  private note(kind: ReassemblyAnomaly['kind'], summary: string, bytes: number): void {
+    this.anomalies.push({ kind, summary, bytes });
+  }
+}
+
+/**
+ * A FIFO of byte chunks with `peek`/`consume` that copy only when a field straddles two chunks
+ * (undici's approach). `discard(n)` skips bytes that have not arrived yet (oversized PDUs).
+ */
+export class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0;
+  private len = 0;
+  private skipping = 0;
+
+  get length(): number {
+    return this.len;
+  }
+
+  push(data: Buffer): void {
+    if (this.skipping > 0) {
+      const s = Math.min(this.skipping, data.length);
+      this.skipping -= s;
+      data = data.subarray(s);
+    }
+    if (data.length === 0) return;
+    // Copy: callers hand us views into packet buffers.
+    this.chunks.push(Buffer.from(data));
+    this.len += data.length;
+  }
+
+  /** The first `n` bytes (n <= length) as one buffer; copies only when they straddle chunks. */
+  peek(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[0];
+    if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    for (let i = 0; got < n; i++) {
+      const c = i === 0 ? first.subarray(this.head) : this.chunks[i];
+      const take = Math.min(c.length, n - got);
+      c.copy(out, got, 0, take);
+      got += take;
+    }
+    // Keep the merged bytes as the first chunk, so a slow PDU is not copied again and again.
+    this.consumeRaw(n);
+    if (this.head > 0) this.chunks[0] = this.chunks[0].subarray(this.head);
+    this.chunks.unshift(out);
+    this.head = 0;
+    this.len += n;
+    return out;
+  }
+
+  /** Everything queued, as one buffer. */
+  peekAll(): Buffer {
+    return this.peek(this.len);
+  }
+
+  consume(n: number): Buffer {
+    const b = this.peek(n);
+    this.consumeRaw(n);
+    return b;
+  }
+
+  /** Drop `n` bytes, including ones that have not arrived yet. */
+  discard(n: number): void {
+    const now = Math.min(n, this.len);
+    this.consumeRaw(now);
+    this.skipping += n - now;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.len = 0;
+    this.skipping = 0;
+  }
+
+  private consumeRaw(n: number): void {
+    this.len -= n;
+    while (n > 0) {
+      const c = this.chunks[0];
+      const avail = c.length - this.head;
+      if (avail > n) {
+        this.head += n;
+        return;
+      }
+      n -= avail;
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+}

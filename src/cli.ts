@@ -1,0 +1,259 @@
+// The command line: `resetscope analyze|events|flows [inputs..]`. Exit codes: 0 ran, 1 a
+// --fail-on cause was found, 2 usage or I/O error (one clear line; the stack only with --debug).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError, EXIT } from './errors.js';
+import { CAUSES, type Cause, type Event } from './events.js';
+import { parseZone, UTC, parseIso, parseEpochSeconds, isoTime, type Zone } from './time.js';
+import { openPipeline, type PipelineOptions } from './pipeline.js';
+import { Correlator } from './correlate/correlator.js';
+import { buildReport } from './correlate/report.js';
+import { RENDERERS } from './render/index.js';
+import { ndjsonWriter } from './render/ndjson.js';
+import { shouldUseColor } from './terminal/color.js';
+import { createProgress } from './terminal/progress.js';
+import { writeOutputAtomic } from './output.js';
+import { VERSION } from './version.js';
+import type { Report } from './report.js';
+import { runFlowsCommand } from './commands/flows-command.js';
+
+const REPORT_FORMATS = ['table', 'ndjson', 'json', 'markdown', 'html'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface CommonArgs {
+  inputs?: string[];
+  'input-format'?: string;
+  format?: string;
+  tz?: string;
+  from?: string;
+  to?: string;
+  'envoy-format'?: string;
+  'nginx-format'?: string;
+  keylog?: string;
+  skew?: string[];
+  output?: string;
+  quiet?: boolean;
+  color?: boolean;
+  'fail-on'?: string;
+  debug?: boolean;
+}
+
+function parseTimeArg(name: string, text: string | undefined, zone: Zone): number | undefined {
+  if (text === undefined) return undefined;
+  const t = parseIso(text.replace(' ', 'T'), zone) ?? parseEpochSeconds(text);
+  if (!t) throw new UserError('BAD_TIME', `--${name} ${text}: expected an ISO time (2026-11-20T10:00:00Z) or epoch seconds`);
+  return t.us;
+}
+
+/** `--skew SOURCE=±seconds` (repeatable). */
+export function parseSkews(list: string[] | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of list ?? []) {
+    const m = /^(.+)=([+-]?\d+(?:\.\d+)?)(ms|s)?$/.exec(item);
+    if (!m) throw new UserError('BAD_SKEW', `--skew ${item}: expected SOURCE=±SECONDS (e.g. proxy.pcap=+1.250)`);
+    const us = Math.round(Number(m[2]) * (m[3] === 'ms' ? 1000 : 1_000_000));
+    out.set(m[1], us);
+  }
+  return out;
+}
+
+export function pipelineOptions(argv: CommonArgs, failuresOnly: boolean): PipelineOptions {
+  const tz = argv.tz ? parseZone(argv.tz) : UTC;
+  return {
+    tz,
+    tzGiven: argv.tz !== undefined,
+    envoyFormat: argv['envoy-format'],
+    nginxFormat: argv['nginx-format'],
+    keylog: argv.keylog,
+    failuresOnly,
+    inputFormat: argv['input-format'],
+    fromUs: parseTimeArg('from', argv.from, tz),
+    toUs: parseTimeArg('to', argv.to, tz),
+    skews: parseSkews(argv.skew),
+  };
+}
+
+function parseFailOn(text: string | undefined): Set<Cause> | 'any' | null {
+  if (!text) return null;
+  if (text === 'any') return 'any';
+  const set = new Set<Cause>();
+  for (const c of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(CAUSES as readonly string[]).includes(c)) throw new UserError('BAD_CAUSE', `--fail-on ${c}: unknown cause (one of ${CAUSES.join(', ')}, or any)`);
+    set.add(c as Cause);
+  }
+  return set;
+}
+
+async function emit(text: string, output: string | undefined) {
+  if (output) await writeOutputAtomic(output, text);
+  else await writeStdout(text.endsWith('\n') ? text : text + '\n');
+}
+
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdout.write(text, () => resolve());
+  });
+}
+
+export async function runAnalyze(argv: CommonArgs): Promise<number> {
+  const format = (argv.format ?? 'table') as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new UserError('BAD_FORMAT', `--format ${format}: one of ${REPORT_FORMATS.join(', ')}`);
+  if (format === 'html' && !argv.output) throw new UserError('NEED_OUTPUT', '--format html needs -o FILE (the report is one self-contained file)');
+  const failOn = parseFailOn(argv['fail-on']);
+  const options = pipelineOptions(argv, true);
+  const pipe = await openPipeline(argv.inputs ?? [], options);
+  const live = format === 'ndjson' && !argv.output ? ndjsonWriter(process.stdout) : null;
+  const corr = new Correlator({ onIncident: live ? (inc) => { live.write({ type: 'incident', ...inc }); } : undefined });
+  const progress = createProgress({ total: pipe.totalBytes ?? 0, stream: process.stderr, quiet: argv.quiet });
+  let n = 0;
+  for await (const ev of pipe.events) {
+    corr.add(ev);
+    if ((++n & 0x3ff) === 0) progress.update(pipe.bytesRead());
+  }
+  progress.done();
+  const incidents = corr.finish();
+  const report = buildReport(pipe.runs, corr, incidents, options, skewInfo(options), pipe.ignored);
+  warnSkipped(report, argv.quiet);
+  if (format === 'ndjson') {
+    const line = { type: 'summary', verdict: report.verdict?.id ?? null, stats: report.stats, inputs: report.inputs, assumptions: report.assumptions };
+    if (live) { live.write(line); await live.end(); }
+    else await emit([...report.incidents.map((i) => JSON.stringify({ type: 'incident', ...i })), JSON.stringify(line)].join('\n'), argv.output);
+  } else {
+    const color = !argv.output && shouldUseColor(process.stdout, process.env, argv.color);
+    const width = process.stdout.columns ?? Number(process.env.COLUMNS ?? 120);
+    await emit(RENDERERS[format](report, { color, width }), argv.output);
+  }
+  return exitFor(report, failOn);
+}
+
+function skewInfo(options: PipelineOptions) {
+  const m = new Map<string, { us: number; source: 'given' }>();
+  for (const [k, v] of options.skews ?? []) m.set(k, { us: v, source: 'given' });
+  return m;
+}
+
+export function exitFor(report: Report, failOn: Set<Cause> | 'any' | null): number {
+  if (!failOn) return EXIT.OK;
+  const hit = report.incidents.some((i) => failOn === 'any' || failOn.has(i.cause));
+  return hit ? EXIT.FINDINGS : EXIT.OK;
+}
+
+/** Skipped lines are never silent: one line per input on stderr (the report has the details). */
+function warnSkipped(report: Report, quiet: boolean | undefined) {
+  if (quiet) return;
+  for (const inp of report.inputs) {
+    if (!inp.skipped) continue;
+    const reasons = Object.entries(inp.skipped_by_reason).map(([r, c]) => `${c} ${r}`).join(', ');
+    const ex = inp.skipped_examples[0];
+    const where = ex ? ` (first: ${inp.name}:${ex.line ?? `offset ${ex.offset}`})` : '';
+    process.stderr.write(`resetscope: ${inp.name}: skipped ${inp.skipped} of ${inp.lines || inp.frames} ${inp.lines ? 'lines' : 'records'} — ${reasons}${where}\n`);
+  }
+  for (const inp of report.inputs) for (const note of inp.notes) process.stderr.write(`resetscope: ${inp.name}: ${note}\n`);
+}
+
+export async function runEvents(argv: CommonArgs): Promise<number> {
+  const format = argv.format ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'json') throw new UserError('BAD_FORMAT', `--format ${format}: events are written as ndjson or json`);
+  const options = pipelineOptions(argv, false);
+  const pipe = await openPipeline(argv.inputs ?? [], options);
+  if (format === 'json') {
+    const all: Event[] = [];
+    for await (const ev of pipe.events) all.push(ev);
+    await emit(JSON.stringify(all, null, 2), argv.output);
+  } else if (argv.output) {
+    const lines: string[] = [];
+    for await (const ev of pipe.events) lines.push(JSON.stringify(ev));
+    await emit(lines.join('\n'), argv.output);
+  } else {
+    const w = ndjsonWriter(process.stdout);
+    for await (const ev of pipe.events) {
+      if (w.closed) break;
+      if (!w.write(ev)) await w.ready();
+    }
+    await w.end();
+  }
+  const report = { inputs: pipe.runs.map((r) => r.stats) } as unknown as Report;
+  warnSkipped(report, argv.quiet);
+  return EXIT.OK;
+}
+
+export function buildParser(args: string[]) {
+  const common = (y: ReturnType<typeof yargs>) =>
+    y
+      .positional('inputs', { type: 'string', array: true, describe: 'files, directories, .gz, or - for stdin (default: stdin)' })
+      .option('input-format', { type: 'string', describe: 'skip sniffing: envoy-access, envoy-debug, envoy-body, nginx-error, nginx-access, pcap' })
+      .option('tz', { type: 'string', describe: 'zone for times without one (NGINX error logs): IANA name or ±HH:MM (default UTC, stated as an assumption)' })
+      .option('from', { type: 'string', describe: 'only events at or after this time (ISO or epoch seconds)' })
+      .option('to', { type: 'string', describe: 'only events at or before this time' })
+      .option('envoy-format', { type: 'string', describe: "Envoy access-log format string from your config ('[%START_TIME%] \"%REQ(:METHOD)%\" ...')" })
+      .option('nginx-format', { type: 'string', describe: 'NGINX log_format string for the access log' })
+      .option('keylog', { type: 'string', describe: 'TLS key log file (SSLKEYLOGFILE, NSS format) to decrypt captured TLS' })
+      .option('skew', { type: 'string', array: true, describe: 'clock offset of an input: SOURCE=±SECONDS (added to its times), repeatable' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically) instead of stdout' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress bar, no skipped-line warnings on stderr' })
+      .option('color', { type: 'boolean', describe: 'force colour on or off (default: on a TTY unless NO_COLOR is set)' })
+      .option('debug', { type: 'boolean', describe: 'print stack traces on errors' });
+  return yargs(args)
+    .scriptName('resetscope')
+    .usage('$0 <command> [inputs..]\n\nWhich hop reset the connection first, when, why, and what to run next — from Envoy/Istio/NGINX logs and pcap/pcapng captures.')
+    .command('analyze [inputs..]', 'correlate every input and print the verdict and incidents', (y) =>
+      common(y)
+        .option('format', { alias: 'f', type: 'string', choices: REPORT_FORMATS as unknown as string[], default: 'table', describe: 'report format' })
+        .option('fail-on', { type: 'string', describe: 'exit 1 when an incident with one of these causes is found: CAUSE[,CAUSE] or any' })
+        .example('$0 analyze envoy.log proxy.pcap', 'correlate a log and a capture')
+        .example('kubectl logs -f deploy/gw -c istio-proxy | $0 analyze -', 'live: incidents print as they close')
+        .example('$0 analyze --tz Europe/Berlin error.log.1.gz access.log', 'NGINX logs written in local time')
+        .example('$0 analyze -f markdown -o ticket.md samples/incidents/refused/', 'a ticket-ready report')
+        .example('$0 analyze -f html -o report.html logs/ caps/', 'a self-contained HTML report with a timeline'),
+    )
+    .command('events [inputs..]', 'print every normalized event, merged by time (NDJSON)', (y) =>
+      common(y)
+        .option('format', { alias: 'f', type: 'string', choices: ['ndjson', 'json'], default: 'ndjson' })
+        .example('$0 events access.log | jq -c "select(.cause != null)"', 'failures only'),
+    )
+    .command('flows <inputs..>', 'print the TCP connection table of captures (Zeek conn_state/history)', (y) =>
+      common(y)
+        .option('format', { alias: 'f', type: 'string', choices: ['table', 'ndjson'], default: 'table' })
+        .example('$0 flows proxy.pcap', 'who sent the RST, per connection'),
+    )
+    .demandCommand(1, 'name a command: analyze, events or flows')
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Exit codes: 0 ran (findings or not), 1 --fail-on matched, 2 usage or I/O error.\nDocs: README.md');
+}
+
+export async function main(args: string[]): Promise<number> {
+  const debug = args.includes('--debug');
+  let exitCode: number = EXIT.OK;
+  try {
+    let usageError: string | null = null;
+    const parsed = await buildParser(args)
+      .fail((msg, err) => {
+        if (err) throw err;
+        usageError = msg;
+      })
+      .parseAsync();
+    if (usageError) throw new UserError('USAGE', `${usageError} (see resetscope --help)`);
+    const argv = parsed as unknown as CommonArgs & { _: (string | number)[]; help?: boolean };
+    const cmd = String(argv._[0] ?? '');
+    if (cmd === 'analyze') exitCode = await runAnalyze(argv);
+    else if (cmd === 'events') exitCode = await runEvents(argv);
+    else if (cmd === 'flows') exitCode = await runFlowsCommand(argv);
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`resetscope: ${err.message}\n`);
+      if (debug) process.stderr.write(`${err.stack}\n`);
+      return EXIT.ERROR;
+    }
+    process.stderr.write(`resetscope: internal error: ${(err as Error)?.message ?? err}\n`);
+    if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);
+    else process.stderr.write('resetscope: this is a bug; rerun with --debug and report the stack\n');
+    return EXIT.ERROR;
+  }
+  return exitCode;
+}
+
+export { isoTime };

@@ -1,0 +1,57 @@
+// Build the Report every renderer draws from.
+import type { Report, SummaryRow } from '../report.js';
+import type { SourceRun } from '../pipeline.js';
+import type { Correlator } from './correlator.js';
+import type { Incident } from '../report.js';
+import type { IngestOptions } from '../ingest/types.js';
+import { isoTime, zoneName } from '../time.js';
+import { VERSION } from '../version.js';
+
+export interface SkewInfo { us: number; source: 'given' | 'estimated' | 'none'; confidence?: string; basis?: string }
+
+export function buildReport(
+  runs: SourceRun[], corr: Correlator, incidents: Incident[], options: IngestOptions, skews: Map<string, SkewInfo> = new Map(), ignored: string[] = [],
+): Report {
+  const assumptions: string[] = [];
+  if (ignored.length) assumptions.push(`Not read (found in a directory, not a log or capture): ${ignored.join(', ')}.`);
+  const zoneless = runs.filter((r) => r.stats.tz !== undefined);
+  if (zoneless.length) {
+    const names = zoneless.map((r) => r.input.name).join(', ');
+    assumptions.push(options.tzGiven
+      ? `Times without a zone (${names}) read in ${zoneName(options.tz)} (--tz).`
+      : `Times without a zone (${names}) assumed to be ${zoneName(options.tz)}: no --tz was given. If those hosts log in local time, pass --tz.`);
+  }
+  for (const r of runs) {
+    const s = skews.get(r.input.name);
+    if (s && s.us !== 0) assumptions.push(`Clock of ${r.input.name} shifted by ${(s.us / 1e6).toFixed(6)} s (${s.source}${s.basis ? `: ${s.basis}` : ''}${s.confidence ? `, ${s.confidence} confidence` : ''}).`);
+    if (r.format && r.confidence < 0.6 && r.confidence < 1) assumptions.push(`${r.input.name} read as ${r.format.name} (sniffed with ${Math.round(r.confidence * 100)}% confidence; --input-format overrides).`);
+    if (!r.format) assumptions.push(`${r.input.name}: format not recognized; its lines were counted as skipped.`);
+  }
+  const rows = (m: Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>): SummaryRow[] =>
+    [...m.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key)).map(({ firstUs: _f, lastUs: _l, ...row }) => row);
+  // The verdict: the incident that started it — the earliest; among equals, the better-supported.
+  const verdict = incidents.length
+    ? [...incidents].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || b.confidence_score - a.confidence_score)[0]
+    : null;
+  return {
+    tool: { name: 'resetscope', version: VERSION },
+    verdict,
+    incidents,
+    inputs: runs.map((r) => {
+      const s = skews.get(r.input.name);
+      return { ...r.stats, ...(s ? { skew_us: s.us, skew_source: s.source, ...(s.confidence ? { skew_confidence: s.confidence } : {}) } : { skew_us: 0, skew_source: 'none' as const }) };
+    }),
+    stats: {
+      events: corr.events,
+      failures: corr.failures,
+      skipped: runs.reduce((a, r) => a + r.stats.skipped, 0),
+      first: corr.firstUs === null ? null : isoTime(corr.firstUs, 6),
+      last: corr.lastUs === null ? null : isoTime(corr.lastUs, 6),
+      by_cause: rows(corr.byCause),
+      by_upstream: rows(corr.byUpstream),
+      by_kind: corr.byKind,
+    },
+    assumptions,
+    anomalies: corr.anomalies,
+  };
+}

@@ -1,0 +1,140 @@
+// A parsed access-log record -> one `envoy.access` event (DESIGN.md §2). Pure, apart from the caller's
+// request-id memory that lets a pass-through line inherit the cause another hop logged (envoy.md §3.3).
+import { makeEvent, type Cause, type Event } from '../events.js';
+import { LIMITS } from '../limits.js';
+import { isoTime, parseEpochSeconds, parseIso, type ParsedTime } from '../time.js';
+import { classifyEnvoy, type EnvoyVerdict } from './causes.js';
+import type { AccessRecord } from './json-record.js';
+import { parseResponseFlags } from './response-flags.js';
+import { parseDefaultTime, type TimeParser } from './start-time.js';
+
+export interface HopMemory {
+  /** x-request-id -> the cause and line of the hop that failed. */
+  byRequestId: Map<string, { cause: Cause; line: number }>;
+}
+
+const HOP_MEMORY_MAX = 50_000;
+
+export function newHopMemory(): HopMemory {
+  return { byRequestId: new Map() };
+}
+
+const dash = (v: string | undefined): string | null => (v === undefined || v === '-' || v === '' ? null : v);
+const int = (v: string | undefined): number | null => {
+  if (v === undefined || v === '-' || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+export interface BuildArgs {
+  source: string;
+  lineNo: number;
+  line: string;
+  collectorTimeUs?: number;
+  /** Time parser of the format's %START_TIME% (default ISO when absent). */
+  time?: TimeParser;
+  format: string;
+  memory?: HopMemory;
+}
+
+export interface Built { event: Event; verdict: EnvoyVerdict }
+
+export function recordToEvent(rec: AccessRecord, a: BuildArgs): Built {
+  const flags = rec.response_flags !== undefined ? parseResponseFlags(rec.response_flags) ?? [] : [];
+  const code = int(rec.response_code);
+  const bytesSent = int(rec.bytes_sent);
+  const duration = int(rec.duration);
+  const details = dash(rec.details);
+  const tfr = dash(rec.transport_failure_reason);
+  const verdict = classifyEnvoy({
+    flags, details: details ?? undefined, transportFailureReason: tfr ?? undefined, code: code ?? undefined,
+    bodyBytes: bytesSent ?? undefined, durationMs: duration ?? undefined, extraText: rec.extra,
+  });
+  const requestId = dash(rec.request_id);
+  let cause = verdict.cause;
+  let joined: number | undefined;
+  if (a.memory && requestId) {
+    const m = a.memory.byRequestId;
+    if (cause === 'unknown' && flags.every((f) => f === 'URX')) {
+      // A pass-through 5xx / URX (flags only on the hop that failed, envoy.md §3.3): same request, other hop.
+      const hit = m.get(requestId);
+      if (hit) { cause = hit.cause; joined = hit.line; }
+    } else if (cause && cause !== 'unknown') {
+      if (m.size >= HOP_MEMORY_MAX) m.delete(m.keys().next().value as string);
+      m.set(requestId, { cause, line: a.lineNo });
+    }
+  }
+
+  let t: ParsedTime | undefined;
+  let timeText: string | null = null;
+  const st = dash(rec.start_time);
+  if (st) {
+    t = a.time ? a.time.parse(st) : parseDefaultTime(st) ?? parseIso(st) ?? parseEpochSeconds(st);
+    // Envoy's default rendering already is ISO UTC with its own precision: keep the text as is.
+    if (t) timeText = st.length === 24 && st.endsWith('Z') && st[10] === 'T' ? st : isoTime(t.us, t.digits, t.nanos);
+  }
+  let timeSource = 'start_time';
+  if (!t && a.collectorTimeUs !== undefined) {
+    t = { us: a.collectorTimeUs, digits: 6, nanos: 0 };
+    timeText = isoTime(a.collectorTimeUs, 6);
+    timeSource = 'collector';
+  }
+  const upstream = dash(rec.upstream_host);
+  const failure = cause !== null;
+  const extra: Record<string, unknown> = {
+    response_code: code,
+    response_flags: flags,
+    details,
+    transport_failure_reason: tfr,
+    duration_ms: duration,
+    request_id: requestId,
+    upstream_local_address: dash(rec.upstream_local_address),
+    upstream_cluster: dash(rec.upstream_cluster),
+    method: dash(rec.method),
+    path: dash(rec.path),
+    authority: dash(rec.authority),
+    bytes_sent: bytesSent,
+    bytes_received: int(rec.bytes_received),
+    upstream_service_time: int(rec.upstream_service_time),
+    reset_reason: verdict.resetReason ?? null,
+    format: a.format,
+  };
+  if (failure) {
+    extra.cause_confidence = verdict.confidence;
+    extra.cause_basis = joined !== undefined ? `same x-request-id as line ${joined}, where the failing hop logged it` : verdict.basis;
+    if (verdict.tlsReason) extra.tls_reason = verdict.tlsReason;
+    if (verdict.errno !== undefined) { extra.errno = verdict.errno; extra.errno_name = verdict.errnoName; }
+    if (verdict.afterResponseStarted) extra.after_response_started = true;
+  }
+  if (rec.requested_server_name !== undefined) extra.sni = dash(rec.requested_server_name);
+  if (rec.route_name !== undefined) extra.route_name = dash(rec.route_name);
+  if (rec.upstream_protocol !== undefined) extra.upstream_protocol = dash(rec.upstream_protocol);
+  if (rec.attempt_count !== undefined) extra.attempt_count = int(rec.attempt_count);
+  if (rec.termination_details !== undefined) extra.termination_details = dash(rec.termination_details);
+  if (timeSource !== 'start_time' && t) extra.time_source = timeSource;
+
+  const event = makeEvent({
+    time: timeText,
+    ts_us: t ? t.us : null,
+    source: a.source,
+    line: a.lineNo,
+    kind: 'envoy.access',
+    cause,
+    src: dash(rec.downstream_remote_address),
+    dst: dash(rec.downstream_local_address),
+    upstream,
+    summary: summarize(code, flags, rec, cause, extra.cause_basis as string | undefined, upstream, duration),
+    ...(failure ? { raw: a.line.length > LIMITS.RAW_LINE_CHARS ? a.line.slice(0, LIMITS.RAW_LINE_CHARS) : a.line } : {}),
+  }, extra);
+  return { event, verdict };
+}
+
+function summarize(code: number | null, flags: string[], rec: AccessRecord, cause: Cause | null, basis: string | undefined,
+  upstream: string | null, duration: number | null): string {
+  const req = [dash(rec.method), dash(rec.path)].filter(Boolean).join(' ') || 'request';
+  const to = upstream ?? dash(rec.upstream_cluster) ?? 'the upstream';
+  const status = `${code ?? '-'} ${flags.length ? flags.join(',') : '-'}`;
+  const took = duration !== null ? ` after ${duration} ms` : '';
+  if (!cause) return `${req} -> ${to}: ${status}${took}.`;
+  return `${req} -> ${to}: ${status}${took}, ${cause.replace(/_/g, ' ')} (${basis}).`;
+}

@@ -1,0 +1,263 @@
+// NGINX error-log line grammar (nginx.md §1): ngx_log_error_core() (src/core/ngx_log.c:96) writes
+//   YYYY/MM/DD HH:MM:SS [level] PID#TID: [*CONN ]MESSAGE[ (ERRNO: TEXT)][ while ACTION][CONTEXT]
+// The context comes from ngx_http_log_error_handler() (ngx_http_request.c:4165) or, for stream{},
+// ngx_stream_proxy_log_error(). Values are printed raw (%V): no escaping, so quotes inside values are
+// not delimiters, and the whole line is cut at NGX_MAX_ERROR_STR (2048 bytes, ngx_log.h:79).
+// Pure and allocation-light: returns undefined for a line that is not an nginx error line.
+
+export const LEVELS = ['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug'] as const;
+
+/** NGX_MAX_ERROR_STR includes the line feed, so a cut line has 2047 bytes before it (ngx_log.c). */
+export const NGX_MAX_ERROR_STR = 2048;
+
+export interface ErrorLine {
+  /** Civil (zone-less) time fields; undefined for fragments whose reporter cut the timestamp. */
+  civil?: [year: number, month: number, day: number, hour: number, minute: number, second: number];
+  level?: string;
+  pid?: number;
+  tid?: number;
+  connection?: number;
+  /** The message without errno, SSL detail, action and context. */
+  message: string;
+  errno?: number;
+  errnoText?: string;
+  /** The OpenSSL error queue text of "(SSL: ...)". */
+  ssl?: string;
+  action?: string;
+  client?: string;
+  /** `udp client:` in stream{} (since 1.9.13). */
+  udp: boolean;
+  server?: string;
+  request?: string;
+  subrequest?: string;
+  upstream?: string;
+  host?: string;
+  referrer?: string;
+  /** ngx_lua's `, context: ngx.timer` (nginx.md §1.4). */
+  luaContext?: string;
+  /** stream{}: "R/S" counters. */
+  bytesClient?: string;
+  bytesUpstream?: string;
+  /** Cut at NGX_MAX_ERROR_STR, or a quoted value never closed. */
+  truncated: boolean;
+  /** No timestamp/level: a reporter's excerpt or a prefix we could not see. */
+  fragment: boolean;
+  /** Offset of nginx's own line inside the input line (>0 when a wrapper preceded it). */
+  offset: number;
+}
+
+const LEVEL_RE = '(emerg|alert|crit|error|warn|notice|info|debug)';
+const FULL_HEAD = new RegExp(`^(\\d{4})/(\\d{2})/(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2}) \\[${LEVEL_RE}\\] (\\d+)#(\\d+): (?:\\*(\\d+) )?`);
+// nginx's own line inside an unknown wrapper (nginx.md §1.1: "strip them by searching for ...").
+const EMBED = new RegExp(`(\\d{4})/(\\d{2})/(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2}) \\[${LEVEL_RE}\\] (\\d+)#(\\d+): (?:\\*(\\d+) )?`);
+// Reporters cut the timestamp ("[error] 7#7: *1 ..."), the level too ("12#12: *7 ..."),
+// or the master echoes to a terminal ("nginx: [emerg] ...").
+const LEVEL_HEAD = new RegExp(`^(?:nginx: )?\\[${LEVEL_RE}\\] (?:(\\d+)#(\\d+): )?(?:\\*(\\d+) )?`);
+const PID_HEAD = /^(\d+)#(\d+): (?:\*(\d+) )?/;
+const CONN_HEAD = /^\*(\d+) /;
+
+const ACTION_TAIL = / while ([A-Za-z0-9 /_-]+)$/;
+const ERRNO_TAIL = / \((\d+): ([^()]*)\)$/;
+const SSL_TAIL = / \(SSL: ?(.*)\)$/;
+
+type CtxKey = 'client' | 'udp client' | 'server' | 'request' | 'subrequest' | 'upstream' | 'host' | 'referrer' |
+  'context' | 'bytes from/to client' | 'bytes from/to upstream';
+const CTX_KEYS: readonly CtxKey[] = [
+  'client', 'udp client', 'server', 'request', 'subrequest', 'upstream', 'host', 'referrer', 'context',
+  'bytes from/to client', 'bytes from/to upstream',
+];
+
+/** Parse one error-log line (wrappers may precede nginx's text). Undefined when it is not one. */
+export function parseErrorLine(line: string, allowFragment = true): ErrorLine | undefined {
+  let m: RegExpExecArray | null = null;
+  let offset = 0;
+  let fragment = false;
+  let level: string | undefined;
+  let pid: string | undefined;
+  let tid: string | undefined;
+  let conn: string | undefined;
+  let civil: ErrorLine['civil'];
+  let bodyStart: number;
+  const c0 = line.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57 && line.charCodeAt(4) === 47 /* / */) m = FULL_HEAD.exec(line);
+  if (!m && line.length > 30) {
+    m = EMBED.exec(line);
+    if (m) offset = m.index;
+  }
+  if (m) {
+    civil = [+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]];
+    level = m[7];
+    pid = m[8];
+    tid = m[9];
+    conn = m[10];
+    bodyStart = offset + m[0].length;
+  } else {
+    if (!allowFragment) return undefined;
+    fragment = true;
+    let f = LEVEL_HEAD.exec(line);
+    if (f) {
+      level = f[1];
+      pid = f[2];
+      tid = f[3];
+      conn = f[4];
+      bodyStart = f[0].length;
+    } else if ((f = PID_HEAD.exec(line))) {
+      pid = f[1];
+      tid = f[2];
+      conn = f[3];
+      bodyStart = f[0].length;
+    } else if ((f = CONN_HEAD.exec(line))) {
+      conn = f[1];
+      bodyStart = f[0].length;
+    } else {
+      bodyStart = 0;
+    }
+  }
+  // Every field present from the start: one hidden class for all lines (STYLE.md §13).
+  const out: ErrorLine = {
+    civil, level, pid: pid === undefined ? undefined : +pid, tid: tid === undefined ? undefined : +tid,
+    connection: conn === undefined ? undefined : +conn, message: '', errno: undefined, errnoText: undefined,
+    ssl: undefined, action: undefined, client: undefined, udp: false, server: undefined, request: undefined,
+    subrequest: undefined, upstream: undefined, host: undefined, referrer: undefined, luaContext: undefined,
+    bytesClient: undefined, bytesUpstream: undefined, truncated: false, fragment, offset,
+  };
+  // 2047 bytes is the most nginx writes; only measure bytes when the chars make it possible.
+  const ownLen = line.length - offset;
+  if (ownLen >= 682 && Buffer.byteLength(offset ? line.slice(offset) : line) >= NGX_MAX_ERROR_STR - 1) out.truncated = true;
+
+  const ctxAt = findContext(line, bodyStart);
+  let head = ctxAt < 0 ? line.slice(bodyStart) : line.slice(bodyStart, ctxAt);
+  const a = ACTION_TAIL.exec(head);
+  if (a) {
+    out.action = a[1];
+    head = head.slice(0, a.index);
+  }
+  const e = ERRNO_TAIL.exec(head);
+  if (e) {
+    out.errno = +e[1];
+    out.errnoText = e[2];
+    head = head.slice(0, e.index);
+  }
+  const s = SSL_TAIL.exec(head);
+  if (s) {
+    out.ssl = s[1];
+    head = head.slice(0, s.index);
+  }
+  out.message = head;
+  if (ctxAt >= 0) parseContext(line, ctxAt, out);
+  return out;
+}
+
+/** Start of ", client: " / ", udp client: " / ", context: " (ngx_lua puts context first). */
+function findContext(line: string, from: number): number {
+  let i = line.indexOf(', client: ', from);
+  const u = line.indexOf(', udp client: ', from);
+  if (u >= 0 && (i < 0 || u < i)) i = u;
+  const c = line.indexOf(', context: ', from);
+  if (c >= 0 && (i < 0 || c < i)) i = c;
+  return i;
+}
+
+// Keys by first character: the scan runs at every ", " of the context (hot path).
+const KEYS_BY_CHAR = new Map<number, CtxKey[]>();
+for (const k of CTX_KEYS) {
+  const c = k.charCodeAt(0);
+  KEYS_BY_CHAR.set(c, [...(KEYS_BY_CHAR.get(c) ?? []), k]);
+}
+
+/** Which known key starts at `at` (just after ", "), and where its value begins. */
+function keyAt(line: string, at: number): [CtxKey, number] | undefined {
+  const keys = KEYS_BY_CHAR.get(line.charCodeAt(at));
+  if (keys === undefined) return undefined;
+  for (const k of keys) {
+    if (line.startsWith(k, at)) {
+      const p = at + k.length;
+      // http/stream keys use ": "; stream byte counters use ":" (ngx_stream_proxy_log_error).
+      if (line.charCodeAt(p) === 58 /* : */) return [k, line.charCodeAt(p + 1) === 32 ? p + 2 : p + 1];
+    }
+  }
+  return undefined;
+}
+
+/** Next ", <known key>:" at or after `from`; for quoted values the marker must follow a closing quote. */
+function nextMarker(line: string, from: number, quoted: boolean): number {
+  let i = line.indexOf(', ', from);
+  while (i >= 0) {
+    if ((!quoted || line.charCodeAt(i - 1) === 34) && keyAt(line, i + 2)) return i;
+    i = line.indexOf(', ', i + 2);
+  }
+  return -1;
+}
+
+function parseContext(line: string, at: number, out: ErrorLine): void {
+  let p = at;
+  while (p >= 0 && p < line.length) {
+    const k = keyAt(line, p + 2);
+    if (!k) return;
+    const [key, vStart] = k;
+    const quoted = line.charCodeAt(vStart) === 34;
+    const next = nextMarker(line, quoted ? vStart + 1 : vStart, quoted);
+    let value: string;
+    if (quoted) {
+      const end = next >= 0 ? next - 1 : line.length - 1;
+      if (next < 0 && line.charCodeAt(end) !== 34) {
+        // Cut inside the value (NGX_MAX_ERROR_STR): keep what is there.
+        out.truncated = true;
+        value = line.slice(vStart + 1);
+      } else {
+        value = line.slice(vStart + 1, end);
+      }
+    } else {
+      value = next >= 0 ? line.slice(vStart, next) : line.slice(vStart);
+    }
+    assign(out, key, value);
+    p = next;
+  }
+}
+
+function assign(out: ErrorLine, key: CtxKey, value: string): void {
+  switch (key) {
+    case 'client': out.client = value; break;
+    case 'udp client': out.client = value; out.udp = true; break;
+    case 'server': out.server = value; break;
+    case 'request': out.request = value; break;
+    case 'subrequest': out.subrequest = value; break;
+    case 'upstream': out.upstream = value; break;
+    case 'host': out.host = value; break;
+    case 'referrer': out.referrer = value; break;
+    case 'context': out.luaContext = value; break;
+    case 'bytes from/to client': out.bytesClient = value; break;
+    case 'bytes from/to upstream': out.bytesUpstream = value; break;
+  }
+}
+
+/**
+ * `upstream: "<schema><peer>[:]<uri>"` (nginx.md §1.2) → peer ("ip:port", "[v6]:port", "unix:/path",
+ * or the upstream{} group name when no peer was selected). Stream upstreams have no schema.
+ */
+export function upstreamPeer(url: string): string {
+  let rest = url;
+  const s = url.indexOf('://');
+  if (s >= 0 && s < 12) rest = url.slice(s + 3);
+  if (rest.startsWith('unix:')) {
+    // "unix:/run/php.sock:/uri" or "unix:/run/php.sock:" — the ':' after the path is nginx's separator;
+    // timeout lines lose it (ngx_http_upstream_next clears the sockaddr first), so cut at ':' if any.
+    const c = rest.indexOf(':', 5);
+    return c >= 0 ? rest.slice(0, c) : rest;
+  }
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) return rest;
+    let end = close + 1;
+    if (rest.charCodeAt(end) === 58) {
+      end++;
+      while (end < rest.length && rest.charCodeAt(end) >= 48 && rest.charCodeAt(end) <= 57) end++;
+    }
+    return rest.slice(0, end);
+  }
+  const slash = rest.indexOf('/');
+  const hostPort = slash >= 0 ? rest.slice(0, slash) : rest;
+  // "http://127.0.0.1:5001version" (real, Frigate #9671): proxy_pass without '/' glues port and URI.
+  const pm = /^([^:]+:\d+)/.exec(hostPort);
+  return pm ? pm[1] : hostPort;
+}

@@ -1,0 +1,184 @@
+// Inputs -> sniff -> ingester -> events (per input, counted) -> one merged stream.
+import type { Event } from './events.js';
+import { makeEvent } from './events.js';
+import { LIMITS } from './limits.js';
+import { UserError } from './errors.js';
+import { openInput, expandInputs, type OpenedInput } from './input.js';
+import { FORMATS, formatByName } from './ingest/registry.js';
+import { readTextEvents, sniffLines } from './ingest/text-input.js';
+import type { Format, IngestContext, IngestOptions, InputStats } from './ingest/types.js';
+import { isoTime, zoneName } from './time.js';
+import { mergeByTime } from './merge.js';
+
+export interface SourceRun {
+  input: OpenedInput;
+  format: Format | null;
+  stats: InputStats;
+  /** Sniff confidence of the chosen format (1 when forced). */
+  confidence: number;
+}
+
+export interface PipelineOptions extends IngestOptions {
+  inputFormat?: string;
+  fromUs?: number;
+  toUs?: number;
+  /** Clock offsets per input name (`--skew SOURCE=±s`), added to that input's times. */
+  skews?: Map<string, number>;
+}
+
+export function newStats(name: string): InputStats {
+  return {
+    name, format: 'unknown', bytes: 0, lines: 0, frames: 0, events: 0, failures: 0, ok: 0, skipped: 0,
+    skipped_by_reason: {}, skipped_examples: [], anomalies: {}, first_us: null, last_us: null, notes: [],
+  };
+}
+
+export function makeContext(source: string, options: IngestOptions, stats: InputStats): IngestContext {
+  const anomalyEvents: Record<string, number> = {};
+  return {
+    source, options, stats,
+    skip(reason, where, text) {
+      stats.skipped++;
+      stats.skipped_by_reason[reason] = (stats.skipped_by_reason[reason] ?? 0) + 1;
+      if (stats.skipped_examples.length < LIMITS.SKIPPED_EXAMPLES) stats.skipped_examples.push({ ...where, reason, text });
+    },
+    anomaly(kind, where, summary, extra) {
+      stats.anomalies[kind] = (stats.anomalies[kind] ?? 0) + 1;
+      const n = (anomalyEvents[kind] = (anomalyEvents[kind] ?? 0) + 1);
+      if (n > LIMITS.ANOMALY_EVENTS_PER_KIND) return null;
+      const fields: Record<string, unknown> = { ...extra };
+      if (where.offset !== undefined) fields.offset = where.offset;
+      return makeEvent({ time: null, ts_us: null, source, line: where.line, frame: where.frame, kind: `anomaly.${kind}`, cause: null, summary }, fields);
+    },
+  };
+}
+
+/** Pick the format of an input from its content (never its name), or the forced one. */
+export function sniffFormat(input: OpenedInput, options: PipelineOptions): { format: Format | null; confidence: number } {
+  if (options.inputFormat) {
+    const f = formatByName(options.inputFormat);
+    if (!f) throw new UserError('BAD_FORMAT', `--input-format ${options.inputFormat}: unknown (one of ${FORMATS.map((x) => x.name).join(', ')})`);
+    return { format: f, confidence: 1 };
+  }
+  let best: Format | null = null;
+  let bestScore = 0;
+  for (const f of FORMATS) {
+    if (f.kind !== 'binary') continue;
+    const s = f.sniff(input.head);
+    if (s > bestScore) { best = f; bestScore = s; }
+  }
+  if (bestScore >= 0.5) return { format: best, confidence: bestScore };
+  const lines = sniffLines(input.head, input.complete);
+  for (const f of FORMATS) {
+    if (f.kind !== 'text') continue;
+    const s = f.sniff(lines, options);
+    if (s > bestScore) { best = f; bestScore = s; }
+  }
+  return bestScore >= 0.2 ? { format: best, confidence: bestScore } : { format: null, confidence: 0 };
+}
+
+/** Events of one input, counted into its stats; data errors end the input with an anomaly, never a crash. */
+async function* runSource(run: SourceRun, options: PipelineOptions): AsyncGenerator<Event[]> {
+  const { input, format, stats } = run;
+  const ctx = makeContext(input.name, options, stats);
+  if (!format) {
+    // Not a format we know: every line is counted as skipped, so nothing is silently lost.
+    const unknownFormat = { name: 'unknown', kind: 'text' as const, sniff: () => 0, open: () => ({ parse: () => undefined }) };
+    yield* counted(readTextEvents(input.chunks, unknownFormat, ctx), stats, options);
+    return;
+  }
+  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx) : format.open(input.chunks, ctx);
+  try {
+    yield* counted(events, stats, options);
+  } catch (err) {
+    if (err instanceof UserError && (err.code === 'BAD_GZIP' || err.code === 'IO')) {
+      const a = ctx.anomaly('read_error', { offset: stats.bytes }, `${err.message}; kept everything read before it`);
+      if (a) yield [a];
+      stats.notes.push(err.message);
+      return;
+    }
+    throw err;
+  }
+}
+
+async function* counted(events: AsyncIterable<Event[]>, stats: InputStats, options: PipelineOptions): AsyncGenerator<Event[]> {
+  const from = options.fromUs ?? -Infinity;
+  const to = options.toUs ?? Infinity;
+  const skew = options.skews?.get(stats.name) ?? 0;
+  for await (const batch of events) {
+    if (skew) for (const e of batch) applySkew(e, skew);
+    let out = batch;
+    if (options.fromUs !== undefined || options.toUs !== undefined) {
+      out = batch.filter((e) => e.ts_us === null || (e.ts_us >= from && e.ts_us <= to));
+    }
+    for (const e of out) {
+      stats.events++;
+      if (e.cause !== null && !e.kind.startsWith('anomaly.')) stats.failures++;
+      if (e.ts_us !== null) {
+        if (stats.first_us === null || e.ts_us < stats.first_us) stats.first_us = e.ts_us;
+        if (stats.last_us === null || e.ts_us > stats.last_us) stats.last_us = e.ts_us;
+      }
+    }
+    if (out.length) yield out;
+  }
+}
+
+/** Shift an event onto the reference clock; the time string keeps the source's precision, the original is kept. */
+export function applySkew(e: Event, skewUs: number): void {
+  if (e.ts_us === null || e.time === null) return;
+  const m = /\.(\d+)Z$/.exec(e.time);
+  e.time_original = e.time;
+  e.skew_us = skewUs;
+  e.ts_us += skewUs;
+  e.time = isoTime(e.ts_us, m ? m[1].length : 0);
+}
+
+export interface Pipeline {
+  runs: SourceRun[];
+  ignored: string[];
+  events: AsyncIterable<Event>;
+  totalBytes: number | null;
+  bytesRead(): number;
+}
+
+/** Open and sniff every input, then merge their events by time. */
+export async function openPipeline(names: string[], options: PipelineOptions): Promise<Pipeline> {
+  const expanded = expandInputs(names);
+  if (expanded.filter((n) => n.name === '-').length > 1) throw new UserError('STDIN_TWICE', 'stdin (-) can be given only once');
+  const runs: SourceRun[] = [];
+  /** Files found in a directory that are not a format we read (a keylog, a config): listed, not read. */
+  const ignored: string[] = [];
+  for (const { name, fromDirectory } of expanded) {
+    const input = await openInput(name);
+    const stats = newStats(name);
+    const { format, confidence } = sniffFormat(input, options);
+    if (!format && fromDirectory) {
+      ignored.push(name);
+      closeInput(input);
+      continue;
+    }
+    stats.format = format?.name ?? 'unknown';
+    if (!format) stats.notes.push(input.head.length ? 'format not recognized: every line counted as skipped (use --input-format)' : 'empty input');
+    runs.push({ input, format, stats, confidence });
+  }
+  const sizes = runs.map((r) => r.input.size);
+  const totalBytes = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
+  return {
+    runs,
+    ignored,
+    events: mergeByTime(runs.map((r) => runSource(r, options))),
+    totalBytes,
+    bytesRead: () => runs.reduce((a, r) => a + r.input.rawBytesRead(), 0),
+  };
+}
+
+function closeInput(input: OpenedInput) {
+  const it = input.chunks[Symbol.asyncIterator]();
+  void it.return?.();
+}
+
+export function describeZone(options: IngestOptions): string {
+  return zoneName(options.tz) + (options.tzGiven ? '' : ' (assumed: no --tz given)');
+}
+
+export { isoTime };
