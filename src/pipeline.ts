@@ -6,7 +6,7 @@ import { UserError } from './errors.js';
 import { openInput, expandInputs, type OpenedInput } from './input.js';
 import { FORMATS, formatByName } from './ingest/registry.js';
 import { readTextEvents, sniffLines } from './ingest/text-input.js';
-import type { Format, IngestContext, IngestOptions, InputStats } from './ingest/types.js';
+import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
 import { isoTime, zoneName } from './time.js';
 import { mergeByTime } from './merge.js';
 
@@ -82,12 +82,13 @@ async function* runSource(run: SourceRun, options: PipelineOptions): AsyncGenera
   const { input, format, stats } = run;
   const ctx = makeContext(input.name, options, stats);
   if (!format) {
-    // Not a format we know: every line is counted as skipped, so nothing is silently lost.
+    // Not a format we know from its first lines: every text format still gets each line, and the
+    // lines none understands are counted as skipped, so nothing is silently lost.
     const unknownFormat = { name: 'unknown', kind: 'text' as const, sniff: () => 0, open: () => ({ parse: () => undefined }) };
-    yield* counted(readTextEvents(input.chunks, unknownFormat, ctx), stats, options);
+    yield* counted(readTextEvents(input.chunks, unknownFormat, ctx, textFallbacks(unknownFormat)), stats, options);
     return;
   }
-  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx) : format.open(input.chunks, ctx);
+  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format)) : format.open(input.chunks, ctx);
   try {
     yield* counted(events, stats, options);
   } catch (err) {
@@ -131,6 +132,13 @@ export function applySkew(e: Event, skewUs: number): void {
   e.skew_us = skewUs;
   e.ts_us += skewUs;
   e.time = isoTime(e.ts_us, m ? m[1].length : 0);
+}
+
+/** Formats tried, in order, on lines the input's own format does not understand: the same family first. */
+function textFallbacks(format: Pick<Format, 'name'>): TextFormat[] {
+  const family = format.name.split('-')[0];
+  const texts = FORMATS.filter((f): f is TextFormat => f.kind === 'text' && f !== format);
+  return [...texts.filter((f) => f.name.startsWith(family)), ...texts.filter((f) => !f.name.startsWith(family))];
 }
 
 export interface Pipeline {

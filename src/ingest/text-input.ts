@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
-import type { IngestContext, TextFormat } from './types.js';
+import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
 
 const NL = 0x0a;
@@ -27,9 +27,30 @@ export function sniffLines(head: Buffer, complete: boolean, max = 50): string[] 
   return out;
 }
 
-/** Stream a text input through `format`, yielding event batches (one per chunk). */
-export async function* readTextEvents(chunks: AsyncIterable<Buffer>, format: TextFormat, ctx: IngestContext): AsyncGenerator<Event[]> {
+/**
+ * Stream a text input through `format`, yielding event batches (one per chunk). Lines the format
+ * does not understand are offered to the `fallbacks` (other text formats, opened on first use):
+ * real logs mix kinds (an istio-proxy container prints access lines between debug lines).
+ */
+export async function* readTextEvents(
+  chunks: AsyncIterable<Buffer>, format: TextFormat, ctx: IngestContext, fallbacks: readonly TextFormat[] = [],
+): AsyncGenerator<Event[]> {
   const parser = format.open(ctx);
+  const others: { format: TextFormat; parser?: LineParser }[] = fallbacks.filter((f) => f !== format).map((f) => ({ format: f }));
+  const parseAny = (line: string, n: number, collectorTimeUs: number | undefined): ReturnType<LineParser['parse']> => {
+    const res = parser.parse(line, n, collectorTimeUs);
+    if (res !== undefined) return res;
+    for (const o of others) {
+      o.parser ??= o.format.open(ctx);
+      const r = o.parser.parse(line, n, collectorTimeUs);
+      if (r !== undefined) {
+        ctx.stats.mixed_formats ??= {};
+        ctx.stats.mixed_formats[o.format.name] = (ctx.stats.mixed_formats[o.format.name] ?? 0) + 1;
+        return r;
+      }
+    }
+    return undefined;
+  };
   const stats = ctx.stats;
   let lineNo = 0;
   let carry: Buffer | null = null;
@@ -41,14 +62,13 @@ export async function* readTextEvents(chunks: AsyncIterable<Buffer>, format: Tex
     lineNo++;
     if (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     if (!line.length) return;
-    if (line.indexOf('\0') >= 0 || looksBinary(line)) {
+    if (hasControl(line) && (line.indexOf('\0') >= 0 || looksBinary(line))) {
       skipLine(ctx, out, 'binary', lineNo, line);
       return;
     }
     const badUtf8 = suspectUtf8 && line.indexOf('\uFFFD') >= 0;
     const u = unwrapLine(line);
-    let res: ReturnType<typeof parser.parse>;
-    res = parser.parse(u.line, lineNo, u.collectorTimeUs);
+    const res = parseAny(u.line, lineNo, u.collectorTimeUs);
     if (res === undefined) {
       skipLine(ctx, out, badUtf8 ? 'invalid_utf8' : 'unparsed', lineNo, line);
       return;
@@ -116,8 +136,10 @@ export async function* readTextEvents(chunks: AsyncIterable<Buffer>, format: Tex
   } else if (carry && carry.length) {
     handleLine(carry.toString('utf8'), out, !isUtf8(carry));
   }
-  const tail = parser.end?.();
-  if (tail) for (const e of tail) out.push(e);
+  for (const p of [parser, ...others.map((o) => o.parser)]) {
+    const tail = p?.end?.();
+    if (tail) for (const e of tail) out.push(e);
+  }
   stats.lines = lineNo;
   if (out.length) yield out;
 }
@@ -131,6 +153,12 @@ function skipLine(ctx: IngestContext, out: Event[], reason: string, lineNo: numb
   ctx.skip(reason, { line: lineNo }, example);
   const a = ctx.anomaly('skipped_line', { line: lineNo }, `line skipped: ${why ?? reason}`, { reason, raw: example });
   if (a) out.push(a);
+}
+
+/** Any C0 control other than TAB, or U+FFFD: the cheap test before the counting one (most lines have none). */
+const CONTROL_RE = /[\x00-\x08\x0a-\x1f\ufffd]/;
+function hasControl(line: string): boolean {
+  return CONTROL_RE.test(line);
 }
 
 /** Mostly control characters: a binary file read as text. */

@@ -45,6 +45,8 @@ export interface InputStats {
   tz?: string;
   tz_assumed?: boolean;
   notes: string[];
+  /** Lines read by another text format than the input's own (mixed logs), per format. */
+  mixed_formats?: Record<string, number>;
 }
 
 export interface IngestContext {
