@@ -239,7 +239,7 @@ finish() {
   rm -rf "$OUT"; mkdir -p "$OUT"
   [ -f "$WORK/nginx/logs/error.log" ] && cp "$WORK/nginx/logs/error.log" "$OUT/error.log"
   [ -f "$WORK/nginx/logs/access.log" ] && cp "$WORK/nginx/logs/access.log" "$OUT/access.log"
-  [ -f "$WORK/nginx.conf.used" ] && sed "s#$WORK/nginx/##g" "$WORK/nginx.conf.used" >"$OUT/nginx.conf"
+  [ -f "$WORK/nginx.conf.used" ] && sed "s#$WORK/nginx/##g; s#$WORK/#WORK/#g" "$WORK/nginx.conf.used" >"$OUT/nginx.conf"
   for f in "$WORK"/*.pcap; do [ -e "$f" ] && cp "$f" "$OUT/"; done
   [ -n "${EXTRA_FILES:-}" ] && for f in $EXTRA_FILES; do cp "$WORK/$f" "$OUT/"; done
   SCEN="$SCEN" OUT="$OUT" HOW="$HOW" TZ_LAB="$TZ_LAB" ACCESS_FORMAT="$ACCESS_FORMAT" LOGFMT_LAB="$LOGFMT_LAB" \

@@ -27,7 +27,7 @@ check_first "$WORK/proxy.pcap" "$FIRST_FILTER" 10.200.3.2:8443 tls.alert_message
 [ "$(cut -f9 <<<"$FIRST_ROW")" = 120 ] || die "alert is not no_application_protocol (120): $FIRST_ROW"
 alpn=$(tshark_rows "$WORK/proxy.pcap" 'tls.handshake.type==1' tls.handshake.extensions_alpn_str | head -1)
 [ "$alpn" = http/1.1 ] || die "ClientHello ALPN is '$alpn', expected http/1.1"
-DESC="HTTP/2-only TLS upstream (Node, ALPN h2, allowHTTP1 false); curl --http1.1 on the proxy host offers ALPN http/1.1 and gets a fatal no_application_protocol alert (120). Then nginx (no ALPN at all) proxies to it: $code, see error.log."
+DESC="HTTP/2-only TLS upstream (Node, ALPN h2, allowHTTP1 false); curl --http1.1 on the proxy host offers ALPN http/1.1 and gets a fatal no_application_protocol alert (120). Then nginx (which offers no ALPN) proxies to it: Node answers over HTTP/1.1 with $code (its unknownProtocol default), so nginx logs no error, only the access-log line with upstream_status $code."
 CAUSE=protocol_mismatch ORIGIN=upstream UPSTREAM=10.200.3.2:8443 FIRST_WHO=upstream
 TRUTH_EXTRA='{"tls_reason":"alpn","alert":{"level":2,"description":120,"description_name":"no_application_protocol"},"client_alpn":["http/1.1"],"server_alpn":["h2"],"sni":"upstream.lab"}'
 EXPECTED_KINDS="tls.client_hello tls.alert nginx.error nginx.access"
