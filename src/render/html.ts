@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Evidence, Incident, Report, SummaryRow, Timeline } from '../report.js';
 import { sanitize } from '../terminal/sanitize.js';
-import { confidenceText, hasSkew, detailPairs, hopsText, oneLineSummary, refOf, skewText, span, type RenderOptions } from './common.js';
+import { confidenceText, hasSkew, detailPairs, isoToUs, hopsText, oneLineSummary, refOf, skewText, span, type RenderOptions } from './common.js';
 import { deriveTimeline, layoutTimeline, type LaidMark } from './timeline.js';
 import { formatDuration } from '../time.js';
 
@@ -101,6 +101,8 @@ function markSvg(m: LaidMark, cy: number): string {
 export function timelineSvg(report: Report): string {
   const tl: Timeline = report.timeline ?? deriveTimeline(report);
   const incTimes: number[] = [];
+  // The picture spans the whole report period, not only the marks: a 1 ms view of a 400 ms run misleads.
+  for (const t of [isoToUs(report.stats.first), isoToUs(report.stats.last)]) if (t !== null) incTimes.push(t);
   for (const i of report.incidents) {
     if (i.start_us !== null) incTimes.push(i.start_us);
     if (i.end_us !== null) incTimes.push(i.end_us);
@@ -119,13 +121,18 @@ export function timelineSvg(report: Report): string {
     const x = fmt(xOf(t));
     parts.push(`<line class="tl-tick" x1="${x}" y1="${AXIS_H - 6}" x2="${x}" y2="${height - 4}"/><text class="tl-ticklabel" x="${x}" y="${AXIS_H - 10}" text-anchor="middle">${clock(t, step)}</text>`);
   }
-  // Incident spans behind everything else.
+  // Incident spans behind everything else; labels that would overlap step down a line.
+  const labelEnds: number[] = [];
   for (const i of report.incidents.slice(0, 50)) {
     if (i.start_us === null) continue;
     const xa = xOf(i.start_us);
     const xb = xOf(i.end_us ?? i.start_us);
+    const text = i.id + ' ' + i.cause;
+    let row = labelEnds.findIndex((end) => end < xa);
+    if (row < 0) row = labelEnds.length < 3 ? labelEnds.length : 0;
+    labelEnds[row] = xa + text.length * 6 + 6;
     parts.push(
-      `<g class="tl-incident"><title>${h(`${i.id}: ${i.cause} ${i.upstream ?? ''} (${i.count} failures)`)}</title><rect class="tl-band" x="${fmt(xa - 1)}" y="${AXIS_H}" width="${fmt(Math.max(2, xb - xa + 2))}" height="${height - AXIS_H - 4}"/><text class="tl-bandlabel" x="${fmt(xa)}" y="${AXIS_H + 10}">${h(i.id + ' ' + i.cause)}</text></g>`,
+      `<g class="tl-incident"><title>${h(`${i.id}: ${i.cause} ${i.upstream ?? ''} (${i.count} failures)`)}</title><rect class="tl-band" x="${fmt(xa - 1)}" y="${AXIS_H}" width="${fmt(Math.max(2, xb - xa + 2))}" height="${height - AXIS_H - 4}"/><text class="tl-bandlabel" x="${fmt(xa + 2)}" y="${AXIS_H + 10 + row * 11}">${h(text)}</text></g>`,
     );
   }
   lay.lanes.forEach((lane, li) => {
@@ -178,7 +185,7 @@ function rawCell(raw: string | undefined): string {
 function evidenceTable(ev: Evidence[]): string {
   const rows = ev.slice(0, MAX_EVIDENCE_ROWS).map(
     (e) =>
-      `<tr class="${e.role === 'first' ? 'first' : ''}"><td class="mono nw">${h(e.time ?? '—')}</td><td class="mono">${h(e.source)}</td><td class="mono nw">${h(where(e))}</td>` +
+      `<tr class="${e.role === 'first' ? 'first' : ''}"><td class="mono nw">${h(e.time ?? '—')}</td><td class="mono nw">${h(e.source)}</td><td class="mono nw">${h(where(e))}</td>` +
       `<td class="mono nw">${h(e.kind)}</td><td class="nw"><span class="role">${h(e.role)}</span></td><td>${h(e.summary)}${rawCell(e.raw)}</td></tr>`,
   );
   const more = ev.length > MAX_EVIDENCE_ROWS ? `<p class="meta">… ${ev.length - MAX_EVIDENCE_ROWS} more rows in the JSON report.</p>` : '';
