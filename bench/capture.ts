@@ -21,6 +21,9 @@ const CORPUS = path.resolve(REPO, '../shared/corpus/pcap');
 /** Ethernet, µs, little-endian captures with plenty of TCP (TLS, HTTP, RSTs). */
 const SOURCES = ['pcapplusplus__tls2.pcap', 'pcapplusplus__example2.pcap', 'suricata-verify__tls-subjectaltname.pcap', 'ja4__http2-with-cookies.pcapng'];
 
+/** Capture time one copy of a source may span. */
+const MAX_COPY_SPAN_US = 60 * 1_000_000;
+
 interface SrcPacket { tsUs: number; data: Buffer; origLen: number }
 
 function loadSources(): SrcPacket[][] {
@@ -71,7 +74,8 @@ export function generate(file: string, mb: number): number {
         fs.writeSync(fd, out, 0, o);
         o = 0;
       }
-      const ts = clock + (p.tsUs - base);
+      // Each copy spans at most MAX_COPY_SPAN_US (some sources span days): clamping keeps order.
+      const ts = clock + Math.max(0, Math.min(p.tsUs - base, MAX_COPY_SPAN_US));
       out.writeUInt32LE(Math.floor(ts / 1e6), o);
       out.writeUInt32LE(ts % 1e6, o + 4);
       out.writeUInt32LE(p.data.length, o + 8);
@@ -89,7 +93,7 @@ export function generate(file: string, mb: number): number {
       written += need;
       packets++;
     }
-    clock += src[src.length - 1]!.tsUs - base + 1_000_000;
+    clock += MAX_COPY_SPAN_US + 1_000_000;
   }
   fs.writeSync(fd, out, 0, o);
   fs.closeSync(fd);
