@@ -9,6 +9,8 @@ import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
 import { isoTime, zoneName } from './time.js';
 import { mergeByTime } from './merge.js';
+import { loadKeyFiles } from './tls-decrypt/key-files.js';
+import type { KeyStore } from './tls-decrypt/index.js';
 
 export interface SourceRun {
   input: OpenedInput;
@@ -24,6 +26,12 @@ export interface PipelineOptions extends IngestOptions {
   toUs?: number;
   /** Clock offsets per input name (`--skew SOURCE=±s`), added to that input's times. */
   skews?: Map<string, number>;
+  /**
+   * Captures emit a tcp.flow for every connection, failed or not, even when failuresOnly: the
+   * correlator needs healthy flows as context (the same flow in a second capture, a reused
+   * keep-alive connection, clock pairs).
+   */
+  captureAllFlows?: boolean;
 }
 
 export function newStats(name: string): InputStats {
@@ -33,10 +41,10 @@ export function newStats(name: string): InputStats {
   };
 }
 
-export function makeContext(source: string, options: IngestOptions, stats: InputStats): IngestContext {
+export function makeContext(source: string, options: IngestOptions, stats: InputStats, keyStore?: KeyStore): IngestContext {
   const anomalyEvents: Record<string, number> = {};
   return {
-    source, options, stats,
+    source, options, stats, keyStore,
     skip(reason, where, text) {
       stats.skipped++;
       stats.skipped_by_reason[reason] = (stats.skipped_by_reason[reason] ?? 0) + 1;
@@ -78,9 +86,9 @@ export function sniffFormat(input: OpenedInput, options: PipelineOptions): { for
 }
 
 /** Events of one input, counted into its stats; data errors end the input with an anomaly, never a crash. */
-async function* runSource(run: SourceRun, options: PipelineOptions): AsyncGenerator<Event[]> {
+async function* runSource(run: SourceRun, options: PipelineOptions, keyStore?: KeyStore): AsyncGenerator<Event[]> {
   const { input, format, stats } = run;
-  const ctx = makeContext(input.name, options, stats);
+  const ctx = makeContext(input.name, options, stats, keyStore);
   if (!format) {
     // Not a format we know from its first lines: every text format still gets each line, and the
     // lines none understands are counted as skipped, so nothing is silently lost.
@@ -88,7 +96,8 @@ async function* runSource(run: SourceRun, options: PipelineOptions): AsyncGenera
     yield* counted(readTextEvents(input.chunks, unknownFormat, ctx, textFallbacks(unknownFormat)), stats, options);
     return;
   }
-  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format)) : format.open(input.chunks, ctx);
+  const binCtx = options.captureAllFlows && options.failuresOnly ? { ...ctx, options: { ...ctx.options, failuresOnly: false } } : ctx;
+  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format)) : format.open(input.chunks, binCtx);
   try {
     yield* counted(events, stats, options);
   } catch (err) {
@@ -153,6 +162,9 @@ export interface Pipeline {
 export async function openPipeline(names: string[], options: PipelineOptions): Promise<Pipeline> {
   const expanded = expandInputs(names);
   if (expanded.filter((n) => n.name === '-').length > 1) throw new UserError('STDIN_TWICE', 'stdin (-) can be given only once');
+  // `--keylog` (repeatable): read once, before any input, into one store every capture shares.
+  const keyFiles = ([] as unknown[]).concat(options.keylog ?? []).map(String);
+  const keyStore = keyFiles.length ? loadKeyFiles(keyFiles).store : undefined;
   const runs: SourceRun[] = [];
   /** Files found in a directory that are not a format we read (a keylog, a config): listed, not read. */
   const ignored: string[] = [];
@@ -174,7 +186,7 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   return {
     runs,
     ignored,
-    events: mergeByTime(runs.map((r) => runSource(r, options))),
+    events: mergeByTime(runs.map((r) => runSource(r, options, keyStore))),
     totalBytes,
     bytesRead: () => runs.reduce((a, r) => a + r.input.rawBytesRead(), 0),
   };

@@ -6,6 +6,7 @@ import { makeEvent, type Cause, type Event } from '../events.js';
 import type { IngestContext } from '../ingest/types.js';
 import { NO_KEYS, type KeyStore } from '../tls-decrypt/index.js';
 import { DirectionReassembler, type ReassemblyOutput, type SegMeta } from './reassembly.js';
+import { isoTime } from '../time.js';
 import type { PayloadSink, PayloadSinkFactory, TcpSegmentInfo } from './types.js';
 import {
   protocolByName, sniffProtocol,
@@ -35,6 +36,11 @@ interface Dir {
   decoder: StreamDecoder | null;
   anomaliesSeen: number;
   segments: number;
+  /**
+   * Decided, and no decoder wants these bytes: the direction is no longer reassembled (plain bulk
+   * data costs a map lookup per segment). Undone when a tunnel re-opens detection (switchTo).
+   */
+  bypass: boolean;
 }
 
 interface Flow {
@@ -48,7 +54,32 @@ interface Flow {
 }
 
 function newDir(): Dir {
-  return { reasm: new DirectionReassembler(), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0 };
+  return { reasm: new DirectionReassembler(), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0, bypass: false };
+}
+
+/**
+ * Segment meta whose ISO time is formatted only when an event asks for it (most segments make
+ * no event; formatting every one was a tenth of the capture path).
+ */
+class LazyMeta implements SegMeta {
+  private t: string | null;
+  constructor(
+    readonly frame: number, readonly ts_us: number, private readonly digits: number, private readonly nanos: number,
+    readonly src: string, readonly dst: string, time: string | null,
+  ) {
+    this.t = time;
+  }
+  get time(): string {
+    return (this.t ??= isoTime(this.ts_us, this.digits, this.nanos));
+  }
+  swapped(): LazyMeta {
+    return new LazyMeta(this.frame, this.ts_us, this.digits, this.nanos, this.dst, this.src, this.t);
+  }
+}
+
+/** `meta` with sender and receiver exchanged (a getter-backed meta does not survive a spread). */
+function swapMeta(meta: SegMeta): SegMeta {
+  return meta instanceof LazyMeta ? meta.swapped() : { ...meta, src: meta.dst, dst: meta.src };
 }
 
 const other = (r: Role): Role => (r === 'orig' ? 'resp' : 'orig');
@@ -56,13 +87,14 @@ const other = (r: Role): Role => (r === 'orig' ? 'resp' : 'orig');
 /** `meta` with src/dst set for bytes sent by `role`. */
 function sideMeta(flow: Flow, role: Role, meta: SegMeta): SegMeta {
   const fromResp = meta.src === flow.responder;
-  return fromResp === (role === 'resp') ? meta : { ...meta, src: meta.dst, dst: meta.src };
+  return fromResp === (role === 'resp') ? meta : swapMeta(meta);
 }
 
 export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
   const flows = new Map<string, Flow>();
   let out: Event[] = [];
-  const keyStore = (): KeyStore => (ctx as IngestContext & { keyStore?: KeyStore }).keyStore ?? defaultKeyStore;
+  // Read at each ServerHello, not once: a pcapng DSB may install this input's keys mid-capture.
+  const keyStore = (): KeyStore => ctx.keyStore ?? defaultKeyStore;
 
   function makeConn(flow: Flow, decrypted: boolean, alpn: string | null): StreamConn {
     const conn: StreamConn = {
@@ -94,7 +126,11 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
         if (decrypted) return false;
         if (name === null) {
           // A tunnel (CONNECT 2xx): whatever follows is recognised afresh, by content.
-          for (const r of ['orig', 'resp'] as const) Object.assign(flow.dirs[r], { decided: false, proto: null, decoder: null, head: null });
+          for (const r of ['orig', 'resp'] as const) {
+            const d = flow.dirs[r];
+            Object.assign(d, { decided: false, proto: null, decoder: null, head: null });
+            resume(d);
+          }
           flow.decoders.clear();
           if (pending.orig.length) feed(flow, 'orig', pending.orig, sideMeta(flow, 'orig', meta));
           if (pending.resp.length) feed(flow, 'resp', pending.resp, sideMeta(flow, 'resp', meta));
@@ -110,6 +146,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
           d.proto = name;
           d.decoder = dec;
           d.head = null;
+          resume(d);
         }
         if (pending.orig.length) dec.data('orig', pending.orig, sideMeta(flow, 'orig', meta));
         if (pending.resp.length) dec.data('resp', pending.resp, sideMeta(flow, 'resp', meta));
@@ -123,6 +160,14 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       },
     };
     return conn;
+  }
+
+  /** A bypassed direction is wanted again: reassembly restarts at the next segment. */
+  function resume(d: Dir): void {
+    if (!d.bypass) return;
+    d.bypass = false;
+    d.reasm = new DirectionReassembler();
+    d.anomaliesSeen = 0;
   }
 
   function flowFor(seg: TcpSegmentInfo): Flow {
@@ -158,6 +203,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     d.head = null;
     d.decided = true;
     if (p === null || p === 'more') {
+      d.bypass = true;
       // Not a protocol we decode. If the client spoke one, the server's answer is a mismatch.
       if (role === 'resp' && peer.decoder) peer.decoder.mismatch?.(null, head, meta);
       return;
@@ -184,6 +230,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
           // Bytes lost before the protocol was known: what follows starts at an unknown offset.
           d.decided = true;
           d.head = null;
+          d.bypass = true;
         }
       }
     }
@@ -202,6 +249,11 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     }
   }
 
+  const metaOf = (seg: TcpSegmentInfo): SegMeta =>
+    seg.digits !== undefined
+      ? new LazyMeta(seg.frame, seg.ts_us, seg.digits, seg.nanos ?? 0, seg.src, seg.dst, null)
+      : new LazyMeta(seg.frame, seg.ts_us, 0, 0, seg.src, seg.dst, seg.time);
+
   const take = (): Event[] | null => {
     if (out.length === 0) return null;
     const r = out;
@@ -212,19 +264,29 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
   const sink: PayloadSink = {
     segment(seg) {
       const flow = flowFor(seg);
-      const meta: SegMeta = { frame: seg.frame, ts_us: seg.ts_us, time: seg.time, src: seg.src, dst: seg.dst };
-      flow.lastMeta = meta;
       const role: Role = seg.fromOrig ? 'orig' : 'resp';
-      flow.dirs[role].segments++;
+      const dir = flow.dirs[role];
+      dir.segments++;
       const peerRole = other(role);
-      // An ACK tells the peer's reassembler which bytes were sent (a hole there will not fill).
-      if (seg.flags & 0x10) {
-        const peerMeta: SegMeta = { ...meta, src: seg.dst, dst: seg.src };
-        apply(flow, peerRole, flow.dirs[peerRole].reasm.acked(seg.ack, peerMeta));
+      const peerDir = flow.dirs[peerRole];
+      // An ACK tells the peer's reassembler which bytes were sent (a hole there will not fill):
+      // only a reassembler holding segments beyond a hole has anything to learn from it.
+      const ackNews = (seg.flags & 0x10) !== 0 && !peerDir.bypass && peerDir.reasm.heldSegments > 0;
+      const hasData = !dir.bypass && (seg.payload.length > 0 || (seg.flags & 0x02) !== 0);
+      if (!ackNews && !hasData) {
+        // Nothing to reassemble or decode; remember where the flow was for its end.
+        flow.lastMeta = metaOf(seg);
+        return take();
+      }
+      const meta = metaOf(seg);
+      flow.lastMeta = meta;
+      if (ackNews) {
+        const peerMeta = swapMeta(meta);
+        apply(flow, peerRole, peerDir.reasm.acked(seg.ack, peerMeta));
         reportAnomalies(flow, peerRole, peerMeta);
       }
-      if (seg.payload.length > 0 || seg.flags & 0x02) {
-        apply(flow, role, flow.dirs[role].reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated));
+      if (hasData && !dir.bypass) {
+        apply(flow, role, dir.reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated));
         reportAnomalies(flow, role, meta);
       }
       return take();
@@ -235,7 +297,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       flows.delete(flowId);
       const last = flow.lastMeta;
       for (const role of ['orig', 'resp'] as const) {
-        const m = last && (role === 'orig') === (last.src !== flow.responder) ? last : last && { ...last, src: last.dst, dst: last.src };
+        const m = last && (role === 'orig') === (last.src !== flow.responder) ? last : last && swapMeta(last);
         apply(flow, role, flow.dirs[role].reasm.flush(m));
         if (m) reportAnomalies(flow, role, m);
       }

@@ -62,6 +62,70 @@ const PRINTABLE_RATIO = 0.9;
 /** RFC 7366 §2: encrypt_then_mac extension. */
 const EXT_ENCRYPT_THEN_MAC = 22;
 
+/**
+ * RFC 5246 §7.4.1.3: ServerHello legacy_compression_method, after version(2) random(32)
+ * session_id<0..32> cipher_suite(2). TLS 1.3 drafts before -22 (0x7fxx) have neither; 0 = none.
+ */
+function serverHelloCompression(body: Buffer, legacyVersion: number): number {
+  if ((legacyVersion & 0xff00) === 0x7f00 || body.length < 35) return 0;
+  return body[35 + body[34] + 2] ?? 0;
+}
+
+/** What we report of a server certificate, parsed once per distinct DER (X.509 parsing is ~0.2 ms). */
+interface ParsedCert {
+  x509: X509Certificate;
+  subject: string;
+  issuer: string;
+  san: string[];
+  notBefore: number;
+  notAfter: number;
+  /** checkHost verdicts by SNI. */
+  hosts: Map<string, boolean>;
+}
+
+/**
+ * Parsed certificates by their DER bytes (latin1). A capture sees the same few server certificates
+ * on thousands of connections; parsing each time was most of the capture path's CPU. Bounded:
+ * cleared when full (a capture with more distinct certificates just parses again).
+ */
+const CERT_CACHE = new Map<string, ParsedCert | null>();
+const CERT_CACHE_MAX = 256;
+const CERT_HOSTS_MAX = 64;
+
+function parsedCertificate(der: Buffer): ParsedCert | null {
+  const key = der.toString('latin1');
+  const hit = CERT_CACHE.get(key);
+  if (hit !== undefined) return hit;
+  let c: ParsedCert | null;
+  try {
+    const x509 = new X509Certificate(der);
+    c = {
+      x509,
+      subject: x509.subject.replace(/\n/g, ', '),
+      issuer: x509.issuer.replace(/\n/g, ', '),
+      san: x509.subjectAltName ? x509.subjectAltName.split(/,\s*/) : [],
+      notBefore: Date.parse(x509.validFrom) * 1000,
+      notAfter: Date.parse(x509.validTo) * 1000,
+      hosts: new Map(),
+    };
+  } catch {
+    c = null;
+  }
+  if (CERT_CACHE.size >= CERT_CACHE_MAX) CERT_CACHE.clear();
+  CERT_CACHE.set(key, c);
+  return c;
+}
+
+function certMatchesHost(c: ParsedCert, host: string): boolean {
+  let m = c.hosts.get(host);
+  if (m === undefined) {
+    m = c.x509.checkHost(host) !== undefined;
+    if (c.hosts.size >= CERT_HOSTS_MAX) c.hosts.clear();
+    c.hosts.set(host, m);
+  }
+  return m;
+}
+
 function looksLikeText(b: Buffer): boolean {
   if (b.length === 0) return false;
   let n = 0;
@@ -290,7 +354,11 @@ class TlsDecoder implements StreamDecoder {
       }, `TLS ServerHello ${versionName(v.version)}${v.helloRetry ? ' (HelloRetryRequest)' : ''}, cipher 0x${v.cipherSuite.toString(16).padStart(4, '0')}${v.alpn ? `, ALPN ${v.alpn}` : ''}`);
       if (!v.helloRetry && this.clientRandom && !this.decryptor) {
         try {
-          this.decryptor = this.conn.keyStore.decryptorFor({ clientRandom: this.clientRandom, serverRandom: v.random, cipherSuite: v.cipherSuite, version: v.version, encryptThenMac: v.extensions.includes(EXT_ENCRYPT_THEN_MAC) });
+          this.decryptor = this.conn.keyStore.decryptorFor({
+            clientRandom: this.clientRandom, serverRandom: v.random, cipherSuite: v.cipherSuite, version: v.version,
+            encryptThenMac: v.extensions.includes(EXT_ENCRYPT_THEN_MAC),
+            compressionMethod: serverHelloCompression(body, v.legacyVersion),
+          });
         } catch {
           this.decryptor = null;
         }
@@ -317,23 +385,18 @@ class TlsDecoder implements StreamDecoder {
   private certificate(body: Buffer, meta: SegMeta, dec: Record<string, unknown>): void {
     const list = decodeCertificateList(body);
     if (!list.ok || list.value.length === 0) return;
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(list.value[0]);
-    } catch {
+    const c = parsedCertificate(list.value[0]);
+    if (c === null) {
       this.conn.anomaly(meta, 'tls_certificate_unparsable', 'server certificate is not valid DER X.509', { flow: this.conn.flowId });
       return;
     }
-    const notBefore = Date.parse(cert.validFrom) * 1000;
-    const notAfter = Date.parse(cert.validTo) * 1000;
+    const { notBefore, notAfter, subject } = c;
     const expired = Number.isFinite(notAfter) && meta.ts_us > notAfter;
     const notYet = Number.isFinite(notBefore) && meta.ts_us < notBefore;
-    const san = cert.subjectAltName ? cert.subjectAltName.split(/,\s*/) : [];
-    const subject = cert.subject.replace(/\n/g, ', ');
-    const sniMatches = this.sni === null ? null : cert.checkHost(this.sni) !== undefined;
+    const sniMatches = this.sni === null ? null : certMatchesHost(c, this.sni);
     const bad = expired || notYet || sniMatches === false;
     this.conn.emit(meta, 'tls.certificate', bad ? 'tls' : null, {
-      subject, issuer: cert.issuer.replace(/\n/g, ', '), san,
+      subject, issuer: c.issuer, san: c.san.slice(),
       not_before: new Date(notBefore / 1000).toISOString(), not_after: new Date(notAfter / 1000).toISOString(),
       expired, not_yet_valid: notYet, sni: this.sni, sni_matches: sniMatches, chain_length: list.value.length,
       ...(bad ? { tls_reason: expired ? 'certificate_expired' : notYet ? 'certificate_not_yet_valid' : 'certificate_name_mismatch' } : {}),

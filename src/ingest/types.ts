@@ -2,6 +2,7 @@
 // reads, unwraps collector prefixes, counts and skips); binary formats (captures) read chunks.
 import type { Event } from '../events.js';
 import type { Zone } from '../time.js';
+import type { KeyStore } from '../tls-decrypt/index.js';
 
 export interface IngestOptions {
   /** Zone for sources that carry none; `tzGiven` false means it is our assumption (say so in reports). */
@@ -53,6 +54,8 @@ export interface IngestContext {
   source: string;
   options: IngestOptions;
   stats: InputStats;
+  /** TLS keys for captures (`--keylog`, loaded once per run and shared); a capture may put its own view here (pcapng DSBs). */
+  keyStore?: KeyStore;
   /** Count a skipped line/record (never silent) and keep an example. */
   skip(reason: string, where: { line?: number; offset?: number }, text: string): void;
   /** Count an anomaly; returns an `anomaly.<kind>` event unless that kind is over its event limit. */

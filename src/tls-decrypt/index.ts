@@ -84,3 +84,5 @@ export { prf12, prf10 } from './prf.js';
 export { COMPRESSION_DEFLATE } from './deflate.js';
 export { deriveTrafficKeys } from './tls13-decryptor.js';
 export { deriveKeyBlock } from './tls12-decryptor.js';
+export { loadKeyFile, loadKeyFiles, inputKeys } from './key-files.js';
+export type { LoadedKeyFile, LoadedKeys, KeyFileKind, InputKeys, InputKeyStats } from './key-files.js';
