@@ -6,7 +6,8 @@ import { UserError, EXIT } from './errors.js';
 import { CAUSES, type Cause, type Event } from './events.js';
 import { parseZone, UTC, parseIso, parseEpochSeconds, isoTime, type Zone } from './time.js';
 import { openPipeline, type PipelineOptions } from './pipeline.js';
-import { Correlator } from './correlate/correlator.js';
+import { analyzeEvents } from './correlate/analyze.js';
+import fs from 'node:fs';
 import { buildReport } from './correlate/report.js';
 import { RENDERERS } from './render/index.js';
 import { ndjsonWriter } from './render/ndjson.js';
@@ -100,19 +101,19 @@ export async function runAnalyze(argv: CommonArgs): Promise<number> {
   if (!REPORT_FORMATS.includes(format)) throw new UserError('BAD_FORMAT', `--format ${format}: one of ${REPORT_FORMATS.join(', ')}`);
   if (format === 'html' && !argv.output) throw new UserError('NEED_OUTPUT', '--format html needs -o FILE (the report is one self-contained file)');
   const failOn = parseFailOn(argv['fail-on']);
-  const options = pipelineOptions(argv, true);
+  const options = { ...pipelineOptions(argv, true), captureAllFlows: true };
   const pipe = await openPipeline(argv.inputs ?? [], options);
   const live = format === 'ndjson' && !argv.output ? ndjsonWriter(process.stdout) : null;
-  const corr = new Correlator({ onIncident: live ? (inc) => { live.write({ type: 'incident', ...inc }); } : undefined });
   const progress = createProgress({ total: pipe.totalBytes ?? 0, stream: process.stderr, quiet: argv.quiet });
-  let n = 0;
-  for await (const ev of pipe.events) {
-    corr.add(ev);
-    if ((++n & 0x3ff) === 0) progress.update(pipe.bytesRead());
-  }
+  // A pipe that stays open (kubectl logs -f | resetscope analyze -f ndjson -): incidents print as
+  // they close instead of waiting for the end of input to estimate clocks.
+  const result = await analyzeEvents(pipe, options, {
+    live: live !== null && stdinIsLive(pipe.runs.map((r) => r.input.name)),
+    onIncident: live ? (inc) => { live.write({ type: 'incident', ...inc }); } : undefined,
+    onProgress: () => progress.update(pipe.bytesRead()),
+  });
   progress.done();
-  const incidents = corr.finish();
-  const report = buildReport(pipe.runs, corr, incidents, options, skewInfo(options), pipe.ignored);
+  const report = buildReport(pipe.runs, result.corr, result.incidents, options, result.skews, pipe.ignored, result.assumptions);
   warnSkipped(report, argv.quiet);
   if (format === 'ndjson') {
     const line = { type: 'summary', verdict: report.verdict?.id ?? null, stats: report.stats, inputs: report.inputs, assumptions: report.assumptions };
@@ -126,10 +127,14 @@ export async function runAnalyze(argv: CommonArgs): Promise<number> {
   return exitFor(report, failOn);
 }
 
-function skewInfo(options: PipelineOptions) {
-  const m = new Map<string, { us: number; source: 'given' }>();
-  for (const [k, v] of options.skews ?? []) m.set(k, { us: v, source: 'given' });
-  return m;
+/** stdin is one of the inputs and is a pipe, FIFO or terminal (not a redirected file). */
+function stdinIsLive(names: string[]): boolean {
+  if (!names.includes('-')) return false;
+  try {
+    return !fs.fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export function exitFor(report: Report, failOn: Set<Cause> | 'any' | null): number {

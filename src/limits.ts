@@ -26,4 +26,25 @@ export const LIMITS = {
   INCIDENT_GAP_US: 60 * 1_000_000,
   /** How long an event may arrive late (out of order) within one source before it is flagged. */
   REORDER_WINDOW_US: 5 * 1_000_000,
+  /** An input that yields nothing for this long (wall clock: a live pipe) releases what the reorder window holds. */
+  REORDER_IDLE_FLUSH_MS: 1000,
+  /**
+   * Events held before correlation so clock offsets can be estimated first (incidents are judged
+   * on corrected times). Beyond this, analyze streams without estimation and says so.
+   */
+  MAX_BUFFERED_EVENTS: 500_000,
+  /** Matched pairs kept per pair of inputs for skew estimation; more adds nothing but memory. */
+  MAX_SKEW_PAIRS: 2_000,
+  /** Largest offset accepted as a time-zone difference on an input whose zone was assumed (UTC±14). */
+  MAX_ZONE_SKEW_US: 14 * 3600 * 1_000_000,
+  /** Live pipes: an incident with no new failure for this long (wall clock) is printed and closed. */
+  LIVE_INCIDENT_QUIET_US: 5 * 1_000_000,
+  /** Live pipes: event times within this of the wall clock mean the input is live (not a replayed file). */
+  LIVE_NEAR_NOW_US: 15 * 60 * 1_000_000,
+  /** Failure events with no upstream waiting for an incident to join (all are counted). */
+  MAX_ORPHANS: 10_000,
+  /** Context events (flows, GOAWAYs, alerts, responses) kept per upstream to judge its incidents. */
+  MAX_CONTEXT_PER_UPSTREAM: 500,
+  /** How far before an incident's first failure its context is looked at (a SYN before a connect timeout, a FIN before an idle race). */
+  CONTEXT_BEFORE_US: 5 * 1_000_000,
 } as const;

@@ -49,26 +49,51 @@ function less(x: Item, y: Item): boolean {
   return x.key < y.key || (x.key === y.key && (x.src < y.src || (x.src === y.src && x.seq < y.seq)));
 }
 
-/** One input, reordered within LIMITS.REORDER_WINDOW_US, as an async iterator of single items. */
-async function* reorder(batches: AsyncIterable<Event[]>, src: number, windowUs: number): AsyncGenerator<Item> {
+/**
+ * One input, reordered within LIMITS.REORDER_WINDOW_US, as an async iterator of single items.
+ * When the input stalls (a live pipe with nothing new) for LIMITS.REORDER_IDLE_FLUSH_MS of wall
+ * clock, what is held is let go: a live incident must not wait for the next log line to be seen.
+ * Anything that then arrives older is flagged late, as always.
+ */
+async function* reorder(batches: AsyncIterable<Event[]>, src: number, windowUs: number, idleFlushMs: number): AsyncGenerator<Item> {
   const held = new Heap();
   let seq = 0;
   let lastKey = -Infinity;
   let maxSeen = -Infinity;
-  for await (const batch of batches) {
-    for (const ev of batch) {
-      const key = ev.ts_us ?? lastKey;
-      if (ev.ts_us !== null) lastKey = Math.max(lastKey, ev.ts_us);
-      held.push({ ev, key, src, seq: seq++ });
-      if (key > maxSeen) maxSeen = key;
+  const it = batches[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const p = it.next();
+      let r: IteratorResult<Event[]>;
+      if (held.size && idleFlushMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<'idle'>((resolve) => { timer = setTimeout(() => resolve('idle'), idleFlushMs); });
+        const first = await Promise.race([p, idle]);
+        clearTimeout(timer);
+        if (first === 'idle') {
+          while (held.size) yield held.pop()!;
+          r = await p;
+        } else r = first;
+      } else r = await p;
+      if (r.done) break;
+      for (const ev of r.value) {
+        const key = ev.ts_us ?? lastKey;
+        if (ev.ts_us !== null) lastKey = Math.max(lastKey, ev.ts_us);
+        held.push({ ev, key, src, seq: seq++ });
+        if (key > maxSeen) maxSeen = key;
+      }
+      while (held.size && held.peek()!.key <= maxSeen - windowUs) yield held.pop()!;
     }
-    while (held.size && held.peek()!.key <= maxSeen - windowUs) yield held.pop()!;
+  } finally {
+    await it.return?.();
   }
   while (held.size) yield held.pop()!;
 }
 
-export async function* mergeByTime(sources: AsyncIterable<Event[]>[], windowUs: number = LIMITS.REORDER_WINDOW_US): AsyncGenerator<Event> {
-  const its = sources.map((s, i) => reorder(s, i, windowUs)[Symbol.asyncIterator]());
+export async function* mergeByTime(
+  sources: AsyncIterable<Event[]>[], windowUs: number = LIMITS.REORDER_WINDOW_US, idleFlushMs: number = LIMITS.REORDER_IDLE_FLUSH_MS,
+): AsyncGenerator<Event> {
+  const its = sources.map((s, i) => reorder(s, i, windowUs, idleFlushMs)[Symbol.asyncIterator]());
   const heap = new Heap();
   // Prime: one pending item per input.
   const firsts = await Promise.all(its.map((it) => it.next()));

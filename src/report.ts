@@ -60,7 +60,13 @@ export interface Report {
   tool: { name: 'resetscope'; version: string };
   verdict: Incident | null;
   incidents: Incident[];
-  inputs: (InputStats & { skew_us?: number; skew_source?: 'given' | 'estimated' | 'none'; skew_confidence?: string })[];
+  inputs: (InputStats & {
+    skew_us?: number; skew_source?: 'given' | 'estimated' | 'none'; skew_confidence?: string;
+    /** How an estimated offset was found (the matched pairs), and the interval they allow. */
+    skew_basis?: string; skew_bounds_us?: [number, number];
+    /** The offset is whole quarter-hours on an input whose zone was assumed: a time zone, not a clock. */
+    skew_zone_like?: boolean;
+  })[];
   stats: {
     events: number;
     failures: number;

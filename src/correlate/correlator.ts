@@ -1,17 +1,43 @@
 // The correlator: one merged timeline in, incidents out. An incident is a burst of failures
 // toward one upstream; each gets a cause, an origin hop, the earliest and most precise first
 // event, the evidence chain, a confidence, and the fix with next commands (DESIGN.md §3-§4).
-import type { Cause, Event } from '../events.js';
+//
+// Rules, in the order judge() applies them (each has a test in test/correlate*.test.ts):
+//  1. Grouping: failures with an upstream group per upstream, closed by a LIMITS.INCIDENT_GAP_US
+//     gap. Failures with none (an access line in a custom format, a pasted Envoy body) and failures
+//     on client-side connections (client → proxy) join the incident they overlap in time; only
+//     when none does they form an incident of their own.
+//  2. Flows (tcp.flow) are context, never extra failures: the packet that failed (tcp.rst,
+//     tcp.syn_timeout, icmp.unreachable) is the failure. A SYN nobody answered supports a connect
+//     timeout a log reports.
+//  3. Two captures of one flow: a RST seen on the proxy side and absent from the other capture
+//     of the same flow (which was still recording) was not sent by the upstream: middlebox_reset,
+//     origin network. Present in both: the upstream really sent it (high confidence).
+//  4. Idle race: the upstream resets the proxy's data after its own FIN on a connection that had
+//     already carried a response (a pooled keep-alive connection reused as it closed).
+//  5. Secondary resets: a RST after a timeout, a client abort, a TLS or protocol failure (or a TLS
+//     alert on the same connection) is its consequence and is not blamed.
+//  6. Cause: a decisive cause (middlebox_reset, resource_exhaustion, idle_race) wins; otherwise
+//     the strongest-weighted vote (wire > error/debug log > access status > pasted body).
+//  7. First event: the earliest supporting or corroborating event and, among those that could be
+//     the earliest given their time resolution, the most precise (a packet beats a log second).
+//  8. Origin: from who sent the first wire evidence (upstream / proxy / client), the TLS reason
+//     (a certificate the proxy rejected, TLS spoken to a plaintext port: proxy), else the cause.
+import type { Cause, Event, Origin } from '../events.js';
 import { LIMITS } from '../limits.js';
-import type { Evidence, Incident, SummaryRow } from '../report.js';
+import type { Evidence, Incident, SummaryRow, Timeline } from '../report.js';
 import { isoTime } from '../time.js';
+import { createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
 import { DEFAULT_ORIGIN, EXPLAIN, fixFor, nextCommands, splitHostPort, type Target } from './playbook.js';
 import { describe, isCapture, refOf, resolutionUs, strength } from './evidence.js';
+import { flowStartUs } from './skew.js';
 
 /** Causes that end a request on their own; resets after them on the same upstream are consequences. */
 const TERMINAL_CAUSES: ReadonlySet<Cause> = new Set(['timeout', 'client_abort', 'tls', 'protocol_mismatch', 'connect_timeout']);
 /** Causes that, once seen, explain the whole incident better than the generic ones around them. */
 const DECISIVE_CAUSES: readonly Cause[] = ['middlebox_reset', 'resource_exhaustion', 'idle_race'];
+/** How close in time two captures' views of one flow must start to be the same connection. */
+const SAME_FLOW_US = 1_000_000;
 
 interface Building {
   key: string;
@@ -23,21 +49,34 @@ interface Building {
   endUs: number | null;
   /** Failure events with no time (pasted bodies): attached, not placed. */
   timeless: number;
+  /** Wall clock (ms) of the last failure added: live pipes close incidents on it. */
+  lastWallMs: number;
 }
 
-function groupKey(ev: Event): string {
-  return normalizeUpstream(ev.upstream) ?? normalizeUpstream(ev.dst) ?? 'unknown';
-}
+type Row = SummaryRow & { firstUs: number | null; lastUs: number | null };
 
 export function normalizeUpstream(u: unknown): string | null {
   if (typeof u !== 'string' || !u || u === '-') return null;
   return u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
 }
 
+function ipOf(addr: unknown): string | null {
+  if (typeof addr !== 'string' || !addr) return null;
+  const v6 = /^\[([^\]]+)\]/.exec(addr);
+  if (v6) return v6[1].toLowerCase();
+  const m = /^([^:]+):\d+$/.exec(addr);
+  return (m ? m[1] : addr).toLowerCase();
+}
+
 export interface CorrelatorOptions {
   /** Called as soon as an incident's window closes (live pipes). */
   onIncident?: (inc: Incident) => void;
+  /** Keep a timeline for the HTML report (default true). */
+  timeline?: boolean;
 }
+
+/** An event as a candidate "first": the instant and frame that matter (a flow's first SYN, not its end). */
+interface Cand { ev: Event; us: number; frame?: number; time: string | null; res: number }
 
 export class Correlator {
   private open = new Map<string, Building>();
@@ -46,8 +85,17 @@ export class Correlator {
   private seq = 0;
   /** SNI and ALPN seen toward each server address (for filling in commands). */
   private sniByDst = new Map<string, { sni: string | null; alpn: string[] | null }>();
-  readonly byCause = new Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>();
-  readonly byUpstream = new Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>();
+  /** Capture events that are not failures themselves, per upstream (bounded, oldest dropped). */
+  private context = new Map<string, Event[]>();
+  /** Failures with no upstream (or on the client side), waiting for an incident to join. */
+  private orphans: Event[] = [];
+  /** Client addresses named by logs: connections from them are the client side. */
+  private clientIps = new Set<string>();
+  /** Time range of each input (a capture that stopped recording cannot tell a RST was absent). */
+  private ranges = new Map<string, { first: number; last: number }>();
+  private tl: TimelineCollector | null;
+  readonly byCause = new Map<string, Row>();
+  readonly byUpstream = new Map<string, Row>();
   readonly byKind: Record<string, number> = {};
   readonly anomalies: Event[] = [];
   events = 0;
@@ -55,7 +103,9 @@ export class Correlator {
   firstUs: number | null = null;
   lastUs: number | null = null;
 
-  constructor(private opts: CorrelatorOptions = {}) {}
+  constructor(private opts: CorrelatorOptions = {}) {
+    this.tl = opts.timeline === false ? null : createTimelineCollector();
+  }
 
   add(ev: Event): void {
     this.events++;
@@ -63,118 +113,287 @@ export class Correlator {
     if (ev.ts_us !== null) {
       if (this.firstUs === null || ev.ts_us < this.firstUs) this.firstUs = ev.ts_us;
       if (this.lastUs === null || ev.ts_us > this.lastUs) this.lastUs = ev.ts_us;
+      const r = this.ranges.get(ev.source);
+      if (!r) this.ranges.set(ev.source, { first: ev.ts_us, last: ev.ts_us });
+      else { if (ev.ts_us < r.first) r.first = ev.ts_us; if (ev.ts_us > r.last) r.last = ev.ts_us; }
     }
     if (ev.kind.startsWith('anomaly.')) {
       if (this.anomalies.length < 200) this.anomalies.push(ev);
       return;
     }
+    const failure = ev.cause !== null && ev.kind !== 'tcp.flow';
+    if (this.tl && ev.ts_us !== null) {
+      this.tl.add(ev.source, ev.ts_us, failure);
+      if (failure) this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: describe(ev).slice(0, 160), ref: refOf(ev) });
+    }
     if (ev.kind === 'tls.client_hello' && ev.dst) {
       if (this.sniByDst.size > 10_000) this.sniByDst.clear();
       this.sniByDst.set(ev.dst.toLowerCase(), { sni: (ev.sni as string) ?? null, alpn: (ev.alpn as string[]) ?? null });
     }
+    // Clients named by logs: nginx `client:` / $remote_addr, Envoy's downstream address.
+    const client = ev.kind.startsWith('nginx.') ? ipOf(ev.client) : ev.kind === 'envoy.access' ? ipOf(ev.src) : null;
+    if (client && this.clientIps.size < 10_000) this.clientIps.add(client);
     if (ev.ts_us !== null && ev.ts_us > this.latestUs) {
       this.latestUs = ev.ts_us;
       this.closeIdle(ev.ts_us);
     }
-    if (ev.cause === null) return;
+    if (isCapture(ev) && !failure) {
+      this.keepContext(ev);
+      return;
+    }
+    if (ev.kind === 'tcp.flow') {
+      // A failed flow: context for the failure its packets already reported.
+      this.keepContext(ev);
+      return;
+    }
+    if (!failure) return;
     this.failures++;
-    const key = groupKey(ev);
-    tally(this.byCause, ev.cause, ev);
+    tally(this.byCause, ev.cause!, ev);
+    const key = normalizeUpstream(ev.upstream) ?? (isCapture(ev) ? normalizeUpstream(ev.dst) : null);
+    if (key === null || this.isClientSide(ev)) {
+      this.addOrphan(ev);
+      return;
+    }
     tally(this.byUpstream, key, ev);
+    this.place(key, ev);
+  }
+
+  private isClientSide(ev: Event): boolean {
+    if (!isCapture(ev)) return false;
+    const orig = typeof ev.orig === 'string' ? ev.orig : ev.rst_by === 'originator' ? ev.src : ev.dst;
+    const ip = ipOf(orig);
+    return ip !== null && this.clientIps.has(ip);
+  }
+
+  private place(key: string, ev: Event) {
     let b = this.open.get(key);
     if (b && ev.ts_us !== null && b.endUs !== null && ev.ts_us - b.endUs > LIMITS.INCIDENT_GAP_US) {
       this.close(b);
       b = undefined;
     }
     if (!b) {
-      b = { key, upstream: key === 'unknown' ? null : key, events: [], count: 0, by_source: {}, startUs: null, endUs: null, timeless: 0 };
+      b = { key, upstream: key === 'unknown' ? null : key, events: [], count: 0, by_source: {}, startUs: null, endUs: null, timeless: 0, lastWallMs: Date.now() };
       this.open.set(key, b);
     }
-    b.count++;
-    b.by_source[ev.source] = (b.by_source[ev.source] ?? 0) + 1;
-    if (ev.ts_us === null) b.timeless++;
+    addTo(b, ev);
+  }
+
+  private addOrphan(ev: Event) {
+    if (this.orphans.length < LIMITS.MAX_ORPHANS) this.orphans.push(ev);
     else {
-      if (b.startUs === null || ev.ts_us < b.startUs) b.startUs = ev.ts_us;
-      if (b.endUs === null || ev.ts_us > b.endUs) b.endUs = ev.ts_us;
+      tally(this.byUpstream, 'unknown', ev);
+      this.place('unknown', ev);
     }
-    // Keep the earliest evidence and a sample of the rest; the count says how many there were.
-    if (b.events.length < LIMITS.MAX_EVIDENCE_PER_INCIDENT) b.events.push(ev);
-    else if (strength(ev) > 1 && b.events.some((e) => strength(e) === 1)) {
-      b.events[b.events.findIndex((e) => strength(e) === 1)] = ev;
+  }
+
+  private keepContext(ev: Event) {
+    const key = normalizeUpstream(ev.upstream) ?? normalizeUpstream(ev.dst);
+    if (!key) return;
+    let l = this.context.get(key);
+    if (!l) {
+      if (this.context.size > 10_000) this.pruneContext();
+      this.context.set(key, (l = []));
+    }
+    l.push(ev);
+    if (l.length > LIMITS.MAX_CONTEXT_PER_UPSTREAM) l.splice(0, l.length - LIMITS.MAX_CONTEXT_PER_UPSTREAM);
+  }
+
+  private pruneContext() {
+    const horizon = this.latestUs - LIMITS.INCIDENT_GAP_US - LIMITS.CONTEXT_BEFORE_US;
+    for (const [k, l] of this.context) {
+      const keep = l.filter((e) => (e.ts_us ?? Infinity) >= horizon);
+      if (keep.length) this.context.set(k, keep);
+      else this.context.delete(k);
     }
   }
 
   /** Close incidents whose window has passed (the live-pipe path reports them right away). */
   private closeIdle(nowUs: number) {
-    for (const b of this.open.values()) {
+    for (const b of [...this.open.values()]) {
       if (b.endUs !== null && nowUs - b.endUs > LIMITS.INCIDENT_GAP_US) this.close(b);
     }
+    // Orphans nobody claimed within the window: an incident of their own.
+    const stale = this.orphans.filter((e) => e.ts_us !== null && nowUs - e.ts_us > 2 * LIMITS.INCIDENT_GAP_US);
+    if (stale.length && !this.open.size) this.flushOrphans(stale);
+  }
+
+  /**
+   * Live pipes: close incidents with no new failure for LIVE_INCIDENT_QUIET_US of wall clock,
+   * when the events' own times are near now (a live source, not a replayed file).
+   */
+  tick(nowMs: number = Date.now()): void {
+    const nowUs = nowMs * 1000;
+    if (!Number.isFinite(this.latestUs) || Math.abs(nowUs - this.latestUs) > LIMITS.LIVE_NEAR_NOW_US) return;
+    const quietMs = LIMITS.LIVE_INCIDENT_QUIET_US / 1000;
+    for (const b of [...this.open.values()]) if (nowMs - b.lastWallMs > quietMs) this.close(b);
+    if (!this.open.size && this.orphans.length) this.flushOrphans([...this.orphans]);
+  }
+
+  private flushOrphans(list: Event[]) {
+    const set = new Set(list);
+    this.orphans = this.orphans.filter((e) => !set.has(e));
+    for (const e of list) {
+      tally(this.byUpstream, 'unknown', e);
+      this.place('unknown', e);
+    }
+    const b = this.open.get('unknown');
+    if (b) this.close(b);
   }
 
   private close(b: Building) {
     this.open.delete(b.key);
+    if (b.key !== 'unknown') this.claimOrphans(b);
     const inc = this.judge(b);
     this.closed.push(inc);
     this.opts.onIncident?.(inc);
   }
 
+  /** Orphans whose time (with its resolution) overlaps this incident join it. */
+  private claimOrphans(b: Building) {
+    if (!this.orphans.length || b.startUs === null || b.endUs === null) return;
+    const lo = b.startUs - LIMITS.CONTEXT_BEFORE_US / 5, hi = b.endUs + 1_000_000;
+    const keep: Event[] = [];
+    for (const e of this.orphans) {
+      if (e.ts_us === null) { keep.push(e); continue; }
+      const r = Number.isFinite(resolutionUs(e)) ? resolutionUs(e) : 1_000_000;
+      if (e.ts_us + r >= lo && e.ts_us <= hi) {
+        tally(this.byUpstream, b.key, e);
+        addTo(b, e);
+      } else keep.push(e);
+    }
+    this.orphans = keep;
+  }
+
   /** End of input: every incident, earliest first. */
   finish(): Incident[] {
-    for (const b of [...this.open.values()]) this.close(b);
+    for (const b of [...this.open.values()]) if (b.key !== 'unknown') this.close(b);
+    if (this.orphans.length) this.flushOrphans([...this.orphans]);
+    const u = this.open.get('unknown');
+    if (u) this.close(u);
     return [...this.closed].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity));
   }
 
+  /** The timeline for the HTML report, the verdict's first evidence marked. */
+  timeline(verdict: Incident | null): Timeline | undefined {
+    if (!this.tl) return undefined;
+    const f = verdict?.first;
+    if (f && f.time) {
+      const us = Date.parse(f.time) * 1000 + subMs(f.time);
+      if (Number.isFinite(us)) this.tl.mark({ lane: f.source, time_us: us, kind: f.kind, cause: verdict!.cause, first: true, label: f.summary.slice(0, 160), ref: f.frame !== undefined ? `${f.source}#${f.frame}` : f.line !== undefined ? `${f.source}:${f.line}` : f.source });
+    }
+    return this.tl.finish();
+  }
+
+  /** Capture context toward this upstream in the incident's window, plus the client side of the same minutes. */
+  private contextFor(b: Building): Event[] {
+    if (b.startUs === null || b.endUs === null) return [];
+    const lo = b.startUs - LIMITS.CONTEXT_BEFORE_US, hi = b.endUs + 1_000_000;
+    const inWin = (e: Event) => e.ts_us !== null && e.ts_us >= lo && (flowStartUs(e) ?? e.ts_us) <= hi;
+    const out: Event[] = [];
+    if (b.upstream) for (const e of this.context.get(b.upstream) ?? []) if (inWin(e)) out.push(e);
+    if (this.clientIps.size) {
+      for (const [k, l] of this.context) {
+        if (k === b.upstream) continue;
+        for (const e of l) if (inWin(e) && this.clientIps.has(ipOf(e.orig ?? e.src) ?? '')) out.push(e);
+      }
+    }
+    return out;
+  }
+
   private judge(b: Building): Incident {
-    const evs = [...b.events].sort((x, y) => (x.ts_us ?? Infinity) - (y.ts_us ?? Infinity));
-    // Secondary resets: a RST after a terminal failure (timeout, client abort, TLS alert) is its consequence.
+    const ctx = this.contextFor(b);
+    const flows = ctx.filter((e) => e.kind === 'tcp.flow');
+    const notes: string[] = [];
+    let crossConfirmed = 0;
+    // Rules 3 and 4 rewrite a RST's cause on a copy; the input events are left alone.
+    const evs = [...b.events].sort((x, y) => (x.ts_us ?? Infinity) - (y.ts_us ?? Infinity)).map((e) => {
+      if (e.kind !== 'tcp.rst' || e.rst_by !== 'responder' || e.cause === 'refused' || e.cause === 'middlebox_reset') return e;
+      const cross = this.crossCapture(e, flows);
+      if (cross.absentFrom) {
+        const why = cross.lacksRequest
+          ? `the RST is absent from ${cross.absentFrom}'s view of the same connection, which never received the proxy's request either: something between them dropped the request and answered with a reset in ${e.src}'s name`
+          : `the RST is absent from ${cross.absentFrom}'s view of the same connection (which kept recording): it was not sent by ${e.src}`;
+        notes.push(why);
+        return { ...e, cause: 'middlebox_reset' as Cause, cause_was: e.cause, middlebox_reason: why };
+      }
+      if (cross.presentIn) crossConfirmed++;
+      if (this.isIdleRace(e, ctx, flows)) return { ...e, cause: 'idle_race' as Cause, cause_was: e.cause };
+      return e;
+    });
+    // Rule 5: secondary resets.
     const terminal = evs.find((e) => e.kind !== 'tcp.rst' && e.cause !== null && TERMINAL_CAUSES.has(e.cause));
     const secondary = new Set<Event>();
-    if (terminal && terminal.ts_us !== null) {
-      for (const e of evs) if (e.kind === 'tcp.rst' && e.ts_us !== null && e.ts_us >= terminal.ts_us && e.cause !== 'refused') secondary.add(e);
+    for (const e of evs) {
+      if (e.kind !== 'tcp.rst' || e.ts_us === null || e.cause === 'refused' || e.cause === 'middlebox_reset' || e.cause === 'idle_race') continue;
+      if (terminal && terminal.ts_us !== null && e.ts_us >= terminal.ts_us) secondary.add(e);
+      // A TLS alert on the same connection before the RST.
+      else if (ctx.some((c) => (c.kind === 'tls.alert' || c.kind === 'tls.encrypted_alert') && c.flow === e.flow && c.ts_us !== null && c.ts_us <= e.ts_us!)) secondary.add(e);
     }
     const primary = evs.filter((e) => !secondary.has(e));
-    const cause = chooseCause(primary);
+    const cause = chooseCause(primary.length ? primary : evs);
     const supporting = primary.filter((e) => e.cause === cause);
-    const first = chooseFirst(supporting.length ? supporting : primary);
-    const captureKinds = supporting.some(isCapture);
+    const fromClient = (e: Event) => this.clientIps.has(ipOf(e.orig ?? e.src) ?? '');
+    const corroborating = ctx.filter((e) => corroborates(e, cause, b.upstream, fromClient));
+    const cands = [...supporting, ...corroborating].map((e) => candOf(e, cause));
+    const firstC = chooseFirstCand(cands.length ? cands : evs.map((e) => candOf(e, cause)));
+    const first = firstC.ev;
+
+    const captureKinds = supporting.some(isCapture) || corroborating.length > 0;
     const logKinds = supporting.some((e) => !isCapture(e) && strength(e) >= 2);
     let score = 0.3 + (captureKinds ? 0.35 : 0) + (logKinds ? 0.25 : 0) + (supporting.length > 1 ? 0.05 : 0);
-    const disagreeing = primary.filter((e) => e.cause !== cause && strength(e) >= 2).length;
+    const disagreeing = primary.filter((e) => e.cause !== cause && e.cause !== 'unknown' && strength(e) >= 2).length;
     if (disagreeing) score -= 0.1;
+    if (crossConfirmed && cause === 'upstream_reset') { score += 0.15; notes.push('the same RST is in both captures: the upstream really sent it'); }
+    if (cause === 'middlebox_reset' && notes.length) score = Math.max(score, 0.8);
     score = Math.max(0.05, Math.min(0.99, score));
     const confidence = score >= 0.75 ? 'high' : score >= 0.5 ? 'medium' : 'low';
 
     const hp = splitHostPort(b.upstream);
     const tls = b.upstream ? this.sniByDst.get(b.upstream) : undefined;
-    const target: Target = { host: hp.host, port: hp.port, sni: (first?.sni as string) ?? tls?.sni ?? null, alpn: tls?.alpn ?? null };
+    const sniEv = [...supporting, ...ctx].find((e) => typeof e.sni === 'string' && e.sni);
+    const target: Target = { host: hp.host, port: hp.port, sni: (sniEv?.sni as string) ?? tls?.sni ?? null, alpn: tls?.alpn ?? null };
     const details: Record<string, unknown> = {};
-    for (const e of supporting) {
+    for (const e of [...supporting, ...corroborating]) {
       for (const f of ['tls_reason', 'errno', 'errno_text', 'phase', 'response_flags', 'details', 'transport_failure_reason', 'error_name', 'description_name', 'middlebox_reason']) {
         if (e[f] !== undefined && e[f] !== null && details[f] === undefined) details[f] = e[f];
       }
     }
+    if (target.sni) details.sni = target.sni;
+    const origin = originOf(cause, first, b.upstream, details, this.clientIps);
+    const captures = new Set([...evs, ...ctx].filter(isCapture).map((e) => e.source));
     const to_confirm: string[] = [];
-    if (!evs.some(isCapture)) to_confirm.push(`a capture on the proxy host toward the upstream (tcpdump -i any -w proxy.pcap 'host ${target.host ?? 'UPSTREAM'}${target.port ? ` and port ${target.port}` : ''}')`);
-    if ((cause === 'upstream_reset' || cause === 'middlebox_reset') && new Set(evs.filter(isCapture).map((e) => e.source)).size < 2) to_confirm.push('a capture on the upstream host at the same time, to tell an upstream reset from a middlebox one');
-    if (!logKinds && captureKinds) to_confirm.push("the proxy's error or debug log for the same minutes, to tie the packets to the failed requests");
-    if (evs.every((e) => resolutionUs(e) >= 1_000_000)) to_confirm.push('log times with sub-second precision (or a capture) to order events within the second');
+    if (!captures.size) to_confirm.push(`a capture on the proxy host toward the upstream (tcpdump -i any -w proxy.pcap 'host ${target.host ?? 'UPSTREAM'}${target.port ? ` and port ${target.port}` : ''}')`);
+    if ((cause === 'upstream_reset' || cause === 'middlebox_reset') && captures.size < 2) to_confirm.push('a capture on the upstream host at the same time, to tell an upstream reset from a middlebox one');
+    if (!evs.some((e) => !isCapture(e) && strength(e) >= 2) && captureKinds) to_confirm.push("the proxy's error or debug log for the same minutes, to tie the packets to the failed requests");
+    if (evs.every((e) => resolutionUs(e) >= 1_000_000) && !corroborating.length) to_confirm.push('log times with sub-second precision (or a capture) to order events within the second');
 
-    const evidence: Evidence[] = evs.map((e) => ({
-      time: e.time, source: e.source,
-      ...(e.line !== undefined ? { line: e.line } : {}),
-      ...(e.frame !== undefined ? { frame: e.frame } : {}),
-      kind: e.kind, cause: e.cause, summary: describe(e),
-      ...(typeof e.raw === 'string' ? { raw: e.raw } : {}),
-      role: e === first ? 'first' : secondary.has(e) ? 'secondary' : e.cause === cause ? 'supports' : 'context',
-    }));
+    const cited = new Set<Event>(evs);
+    const evidence: Evidence[] = [];
+    const cite = (e: Event, role: Evidence['role']) => {
+      if (evidence.length >= LIMITS.MAX_EVIDENCE_PER_INCIDENT && role !== 'first') return;
+      evidence.push({
+        time: e.time, source: e.source,
+        ...(e.line !== undefined ? { line: e.line } : {}),
+        ...(e.frame !== undefined ? { frame: e.frame } : {}),
+        kind: e.kind, cause: e.cause, summary: describe(e),
+        ...(typeof e.raw === 'string' ? { raw: e.raw } : {}),
+        role,
+      });
+    };
+    for (const e of evs) cite(e, e === first ? 'first' : secondary.has(e) ? 'secondary' : e.cause === cause ? 'supports' : 'context');
+    for (const e of corroborating) if (!cited.has(e)) { cited.add(e); cite(e, e === first ? 'first' : 'supports'); }
+    evidence.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
+
     let explanation = EXPLAIN[cause];
     if (secondary.size) explanation += ` ${secondary.size} later reset${secondary.size > 1 ? 's' : ''} followed as a consequence and ${secondary.size > 1 ? 'are' : 'is'} not blamed.`;
     if (typeof details.tls_reason === 'string') explanation += ` TLS reason: ${details.tls_reason}.`;
-    if (typeof details.middlebox_reason === 'string') explanation += ` ${details.middlebox_reason}`;
+    if (typeof details.middlebox_reason === 'string') explanation += ` ${capitalize(details.middlebox_reason)}.`;
+    else if (notes.length) explanation += ` ${capitalize(notes[0])}.`;
+    const firstFrame = firstC.frame;
     return {
       id: `I${++this.seq}`,
       cause,
-      origin: DEFAULT_ORIGIN[cause],
+      origin,
       upstream: b.upstream,
       start: b.startUs === null ? null : isoTime(b.startUs, 6),
       end: b.endUs === null ? null : isoTime(b.endUs, 6),
@@ -182,7 +401,12 @@ export class Correlator {
       end_us: b.endUs,
       count: b.count,
       by_source: b.by_source,
-      first: { time: first.time, source: first.source, ...(first.line !== undefined ? { line: first.line } : {}), ...(first.frame !== undefined ? { frame: first.frame } : {}), kind: first.kind, summary: describe(first) },
+      first: {
+        time: firstC.time, source: first.source,
+        ...(first.line !== undefined ? { line: first.line } : {}),
+        ...(firstFrame !== undefined ? { frame: firstFrame } : {}),
+        kind: first.kind, summary: describe(first),
+      },
       explanation,
       evidence,
       confidence,
@@ -193,6 +417,135 @@ export class Correlator {
       details,
     };
   }
+
+  /** Rule 3: the RST's connection as seen by the other captures. */
+  private crossCapture(rst: Event, flows: Event[]): { absentFrom?: string; presentIn?: string; lacksRequest?: boolean } {
+    const own = flows.find((f) => f.source === rst.source && f.uid === rst.flow);
+    const ownStart = own ? flowStartUs(own) : null;
+    for (const f of flows) {
+      if (f.source === rst.source || f.orig !== rst.dst || f.resp !== rst.src) continue;
+      const start = flowStartUs(f);
+      if (ownStart !== null && start !== null && Math.abs(start - ownStart) > SAME_FLOW_US) continue;
+      if (ownStart === null && start !== null && rst.ts_us !== null && start > rst.ts_us) continue;
+      if (f.first_rst_by === 'responder' || (typeof f.history === 'string' && f.history.includes('r'))) return { presentIn: f.source };
+      // Absent only if that capture was still recording when the RST went by — or if it also
+      // lacks the proxy's data the RST answered (the request never reached the upstream, yet a
+      // reset "from the upstream" came back: something in between dropped it and answered).
+      const range = this.ranges.get(f.source);
+      if (range && rst.ts_us !== null && range.last >= rst.ts_us) return { absentFrom: f.source };
+      const ownHist = typeof own?.history === 'string' ? own.history : '';
+      const hist = typeof f.history === 'string' ? f.history : '';
+      if (ownHist.includes('D') && !hist.includes('D')) return { absentFrom: f.source, lacksRequest: true };
+    }
+    return {};
+  }
+
+  /** Rule 4: upstream RST after its own FIN on a connection that had already carried a response. */
+  private isIdleRace(rst: Event, ctx: Event[], flows: Event[]): boolean {
+    const sameConn = (e: Event) => e.flow === rst.flow || e.uid === rst.flow || (e.orig === rst.dst && e.resp === rst.src) || (e.src === rst.src && e.dst === rst.dst);
+    // The upstream closed first: this capture saw its FIN, or another capture of the connection did.
+    const finFirst = (rst.phase === 'after_fin' && rst.cause === 'upstream_close')
+      || flows.some((f) => f.orig === rst.dst && f.resp === rst.src && typeof f.history === 'string' && /f[^F]*r/.test(f.history) && !/F[^f]*f/.test(f.history));
+    if (!finFirst) return false;
+    const answered = ctx.some((e) => e.kind === 'http.response' && e.ts_us !== null && rst.ts_us !== null && e.ts_us < rst.ts_us && sameConn(e))
+      || flows.some((f) => sameConn(f) && typeof f.history === 'string' && /d.*f/.test(f.history));
+    return answered;
+  }
+}
+
+function addTo(b: Building, ev: Event) {
+  b.count++;
+  b.lastWallMs = Date.now();
+  b.by_source[ev.source] = (b.by_source[ev.source] ?? 0) + 1;
+  if (ev.ts_us === null) b.timeless++;
+  else {
+    if (b.startUs === null || ev.ts_us < b.startUs) b.startUs = ev.ts_us;
+    if (b.endUs === null || ev.ts_us > b.endUs) b.endUs = ev.ts_us;
+  }
+  // Keep the earliest evidence and a sample of the rest; the count says how many there were.
+  if (b.events.length < LIMITS.MAX_EVIDENCE_PER_INCIDENT) b.events.push(ev);
+  else if (strength(ev) > 1 && b.events.some((e) => strength(e) === 1)) {
+    b.events[b.events.findIndex((e) => strength(e) === 1)] = ev;
+  }
+}
+
+/** Rule 7 helper: wire events that show a cause a log reported, though they carry no cause themselves. */
+export function corroborates(e: Event, cause: Cause, upstream: string | null, fromClient: (e: Event) => boolean = () => false): boolean {
+  if (!isCapture(e)) return false;
+  const fromUp = upstream !== null && normalizeUpstream(e.src) === upstream;
+  switch (cause) {
+    case 'connect_timeout':
+      return (e.kind === 'tcp.flow' && e.conn_state === 'S0') || e.kind === 'tcp.syn_timeout';
+    case 'upstream_close':
+      return (e.kind === 'http2.goaway' && fromUp) || (e.kind === 'tcp.fin' && fromUp) || (e.kind === 'tcp.flow' && typeof e.resp_fin_frame === 'number');
+    case 'protocol_mismatch':
+      return e.kind === 'http.mismatch' || (e.kind === 'http2.goaway' && e.cause !== null) || (e.kind === 'tls.alert' && e.description_name === 'no_application_protocol');
+    case 'tls':
+      return e.kind === 'tls.alert' || e.kind === 'tls.encrypted_alert' || e.kind === 'tls.mismatch';
+    case 'timeout':
+      return (e.kind === 'tcp.fin' && !fromUp) || (e.kind === 'tcp.flow' && typeof e.orig_fin_frame === 'number' && (e.history as string ?? '').indexOf('F') < Math.max(0, (e.history as string ?? '').indexOf('f')));
+    case 'client_abort':
+      // The client's own connection to the proxy, closed by the client (FIN or RST from the originator).
+      return (e.kind === 'tcp.fin' && !fromUp && fromClient(e)) || (e.kind === 'tcp.flow' && fromClient(e) && /[FR]/.test(String(e.history ?? '')));
+    case 'idle_race':
+      return (e.kind === 'tcp.fin' && fromUp) || (e.kind === 'tcp.flow' && typeof e.resp_fin_frame === 'number' && /d.*f/.test(String(e.history ?? '')));
+    default:
+      return false;
+  }
+}
+
+/**
+ * The instant and frame that matter for an event: a flow's first SYN, or the FIN of the side the
+ * cause blames (`orig_fin_frame`/`orig_fin_us`, `resp_fin_frame`/`resp_fin_us` when the capture
+ * layer provides them), not the flow's end.
+ */
+function candOf(e: Event, cause: Cause | null = null): Cand {
+  const res = resolutionUs(e);
+  if (e.kind === 'tcp.flow' && e.ts_us !== null) {
+    if (e.conn_state === 'S0') return { ev: e, us: flowStartUs(e) ?? Infinity, frame: num(e.first_frame) ?? e.frame, time: typeof e.start === 'string' ? e.start : e.time, res };
+    const side = cause === 'client_abort' || cause === 'timeout' ? 'orig' : 'resp';
+    const ff = e[`${side}_fin_frame`], fu = e[`${side}_fin_us`];
+    if (typeof ff === 'number' && typeof fu === 'number') return { ev: e, us: fu, frame: ff, time: isoTime(fu, 6), res };
+  }
+  if (e.kind === 'tcp.syn_timeout' && Array.isArray(e.syn_times) && typeof e.syn_times[0] === 'string') {
+    const us = Date.parse(e.syn_times[0]) * 1000 + subMs(e.syn_times[0]);
+    if (Number.isFinite(us)) return { ev: e, us, frame: num(e.first_frame) ?? e.frame, time: e.syn_times[0], res };
+  }
+  return { ev: e, us: e.ts_us ?? Infinity, frame: e.frame, time: e.time, res };
+}
+
+const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
+
+/** Microseconds below the millisecond in an ISO time (Date.parse stops at ms). */
+function subMs(iso: string): number {
+  const m = /\.\d{3}(\d{1,3})/.exec(iso);
+  return m ? Number(m[1].padEnd(3, '0')) : 0;
+}
+
+function capitalize(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+/** Rule 8: which hop started it. */
+export function originOf(cause: Cause, first: Event, upstream: string | null, details: Record<string, unknown>, clientIps: ReadonlySet<string> = new Set()): Origin {
+  switch (cause) {
+    case 'middlebox_reset': case 'connect_timeout': case 'unreachable': return 'network';
+    case 'resource_exhaustion': case 'local_reset': return 'proxy';
+    case 'client_abort': return 'client';
+    case 'refused': case 'no_healthy_upstream': case 'idle_race': case 'upstream_reset': case 'upstream_close': case 'timeout': return DEFAULT_ORIGIN[cause];
+    default: break;
+  }
+  if (cause === 'tls') {
+    const r = String(details.tls_reason ?? '');
+    // The proxy rejected the upstream's certificate, or spoke TLS to a plaintext port: its config.
+    if (/cert|verify|plaintext|wrong_version|wrong version|http_request/.test(r)) return 'proxy';
+  }
+  if (isCapture(first) && upstream) {
+    const src = normalizeUpstream(first.src);
+    if (src === upstream) return 'upstream';
+    if (normalizeUpstream(first.dst) === upstream) return clientIps.has(ipOf(first.src) ?? '') ? 'client' : 'proxy';
+  }
+  return DEFAULT_ORIGIN[cause];
 }
 
 /** The incident's cause: a decisive cause wins; otherwise the strongest-weighted vote. */
@@ -210,22 +563,26 @@ export function chooseCause(evs: Event[]): Cause {
   return best;
 }
 
+function chooseFirstCand(cs: Cand[]): Cand {
+  const timed = cs.filter((c) => Number.isFinite(c.us));
+  if (!timed.length) return cs[0];
+  let earliest = timed[0];
+  for (const c of timed) if (c.us < earliest.us) earliest = c;
+  const windowEnd = earliest.us + (Number.isFinite(earliest.res) ? earliest.res : 1);
+  const candidates = timed.filter((c) => c.us < windowEnd);
+  candidates.sort((a, b) => a.res - b.res || strength(b.ev) - strength(a.ev) || a.us - b.us);
+  return candidates[0];
+}
+
 /**
  * The first event: the earliest, and among events that could be the earliest given their
  * time resolution (a log line with whole seconds covers that whole second), the most precise.
  */
 export function chooseFirst(evs: Event[]): Event {
-  const timed = evs.filter((e) => e.ts_us !== null);
-  if (!timed.length) return evs[0];
-  let earliest = timed[0];
-  for (const e of timed) if (e.ts_us! < earliest.ts_us!) earliest = e;
-  const windowEnd = earliest.ts_us! + resolutionUs(earliest);
-  const candidates = timed.filter((e) => e.ts_us! < windowEnd);
-  candidates.sort((a, b) => resolutionUs(a) - resolutionUs(b) || strength(b) - strength(a) || a.ts_us! - b.ts_us!);
-  return candidates[0];
+  return chooseFirstCand(evs.map((e) => candOf(e))).ev;
 }
 
-function tally(map: Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>, key: string, ev: Event) {
+function tally(map: Map<string, Row>, key: string, ev: Event) {
   let row = map.get(key);
   if (!row) {
     row = { key, count: 0, first: null, last: null, examples: [], firstUs: null, lastUs: null };

@@ -7,10 +7,21 @@ import type { IngestOptions } from '../ingest/types.js';
 import { isoTime, zoneName } from '../time.js';
 import { VERSION } from '../version.js';
 
-export interface SkewInfo { us: number; source: 'given' | 'estimated' | 'none'; confidence?: string; basis?: string }
+export interface SkewInfo {
+  us: number;
+  source: 'given' | 'estimated' | 'none';
+  confidence?: string;
+  basis?: string;
+  /** Whole quarter-hours on an input whose zone was assumed. */
+  zone_like?: boolean;
+  /** What the matched pairs allow: the offset lies in [lo_us, hi_us]. */
+  lo_us?: number;
+  hi_us?: number;
+}
 
 export function buildReport(
   runs: SourceRun[], corr: Correlator, incidents: Incident[], options: IngestOptions, skews: Map<string, SkewInfo> = new Map(), ignored: string[] = [],
+  extraAssumptions: string[] = [],
 ): Report {
   const assumptions: string[] = [];
   if (ignored.length) assumptions.push(`Not read (found in a directory, not a log or capture): ${ignored.join(', ')}.`);
@@ -23,10 +34,11 @@ export function buildReport(
   }
   for (const r of runs) {
     const s = skews.get(r.input.name);
-    if (s && s.us !== 0) assumptions.push(`Clock of ${r.input.name} shifted by ${(s.us / 1e6).toFixed(6)} s (${s.source}${s.basis ? `: ${s.basis}` : ''}${s.confidence ? `, ${s.confidence} confidence` : ''}).`);
+    if (s && s.us !== 0 && s.source === 'given') assumptions.push(`Clock of ${r.input.name} shifted by ${(s.us / 1e6).toFixed(6)} s (${s.source}${s.basis ? `: ${s.basis}` : ''}${s.confidence ? `, ${s.confidence} confidence` : ''}).`);
     if (r.format && r.confidence < 0.6 && r.confidence < 1) assumptions.push(`${r.input.name} read as ${r.format.name} (sniffed with ${Math.round(r.confidence * 100)}% confidence; --input-format overrides).`);
     if (!r.format) assumptions.push(`${r.input.name}: format not recognized; its lines were counted as skipped.`);
   }
+  assumptions.push(...extraAssumptions);
   const rows = (m: Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>): SummaryRow[] =>
     [...m.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key)).map(({ firstUs: _f, lastUs: _l, ...row }) => row);
   // The verdict: the incident that started it — the earliest; among equals, the better-supported.
@@ -39,7 +51,18 @@ export function buildReport(
     incidents,
     inputs: runs.map((r) => {
       const s = skews.get(r.input.name);
-      return { ...r.stats, ...(s ? { skew_us: s.us, skew_source: s.source, ...(s.confidence ? { skew_confidence: s.confidence } : {}) } : { skew_us: 0, skew_source: 'none' as const }) };
+      return {
+        ...r.stats,
+        ...(s
+          ? {
+            skew_us: s.us, skew_source: s.source,
+            ...(s.confidence ? { skew_confidence: s.confidence } : {}),
+            ...(s.basis ? { skew_basis: s.basis } : {}),
+            ...(s.lo_us !== undefined && s.hi_us !== undefined ? { skew_bounds_us: [s.lo_us, s.hi_us] as [number, number] } : {}),
+            ...(s.zone_like ? { skew_zone_like: true } : {}),
+          }
+          : { skew_us: 0, skew_source: 'none' as const }),
+      };
     }),
     stats: {
       events: corr.events,
@@ -53,5 +76,6 @@ export function buildReport(
     },
     assumptions,
     anomalies: corr.anomalies,
+    timeline: corr.timeline(verdict),
   };
 }
