@@ -1,5 +1,6 @@
 // A realistic Envoy default-format access log of a given size: mostly 200s, with the failure
-// shapes of the corpus (UF refused, URX, UC, UT, UH, DC) sprinkled in.
+// shapes of the corpus (UF refused, URX, UC, UT, UH, DC) sprinkled in (1 line in 97), toward 240
+// upstream pods.
 import fs from 'node:fs';
 
 const FAILS = [
@@ -10,6 +11,9 @@ const FAILS = [
   '503 UH no_healthy_upstream 0 19',
   '0 DC downstream_remote_disconnect 0 0',
 ];
+
+/** Distinct upstream hosts in the generated log (the awk line counts them). */
+const UPSTREAM_PODS = 240;
 
 export async function generateEnvoyLog(file: string, megabytes: number): Promise<{ bytes: number; lines: number }> {
   const out = fs.createWriteStream(file);
@@ -24,7 +28,10 @@ export async function generateEnvoyLog(file: string, megabytes: number): Promise
       const ts = new Date(t).toISOString();
       const fail = lines % 97 === 0 ? FAILS[(lines / 97) % FAILS.length] : null;
       const id = `${(lines * 2654435761 >>> 0).toString(16).padStart(8, '0')}-8d8e-48f4-93f7-23e4b4c592c0`;
-      const up = `10.1.${(lines >> 8) & 255}.${lines & 255}:8080`;
+      // A mesh has a few hundred endpoints, not one per request: 240 upstream pods, hashed. Failures
+      // come in bursts from one bad pod at a time (a new one every 500 failures), as in incidents.
+      const pod = fail ? Math.floor(lines / 97 / 500) % 8 : (lines * 2246822519 >>> 0) % UPSTREAM_PODS;
+      const up = `10.1.${pod >> 4}.${(pod & 15) + 2}:8080`;
       const status = fail ?? `200 - via_upstream 0 ${200 + (lines % 900)}`;
       parts.push(`[${ts}] "GET /api/v1/items/${lines % 5000} HTTP/1.1" ${status} ${lines % 50} ${lines % 50} "-" "curl/8.4.0" "${id}" "shop.example.com" "${up}"\n`);
       lines++;

@@ -1,6 +1,7 @@
 // `npm run bench [-- --mb 500 --only envoy,nginx,capture]`: generate large inputs under bench/data/
 // and time resetscope beside the tools people use today, in one run, printing one table.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, row, printTable, type Row } from './measure.js';
@@ -28,7 +29,16 @@ async function envoyBench(rows: Row[]) {
   rows.push(row(input, size, lines, 'lines', measure('resetscope analyze', `${BIN} analyze -q -f json ${file} > /dev/null`)));
   rows.push(row(input, size, lines, 'lines', measure('awk $6!="-"', `awk '$6!="-"{c[$NF]++} END{for(k in c) n++; print n}' ${file}`)));
   rows.push(row(input, size, lines, 'lines', measure('naive readline+regex', `node ${path.join(REPO, 'bench/naive.mjs')} ${file}`)));
+  summaries.push(summary('envoy', rows.slice(-3), 0.5));
 }
+
+/** One line per input: our time as a multiple of awk's (measured in the same run) against the target. */
+function summary(name: string, [ours, awk]: Row[], target: number): string {
+  const x = ours.seconds / Math.max(awk.seconds, 0.001);
+  return `${name}: resetscope ${x.toFixed(2)}x awk's time (target <= ${target}x) ${x <= target ? 'MET' : 'NOT MET'}; `
+    + `${ours.mbPerS.toFixed(0)} MB/s; peak RSS ${ours.peakRssMb.toFixed(0)} MB (target < 200 MB) ${ours.peakRssMb < 200 ? 'MET' : 'NOT MET'}`;
+}
+const summaries: string[] = [];
 
 async function nginxBench(rows: Row[]) {
   let gen: ((f: string, mb: number) => Promise<unknown>) | undefined;
@@ -48,6 +58,8 @@ async function nginxBench(rows: Row[]) {
   rows.push(row(input, size, lines, 'lines', measure('resetscope analyze', `${BIN} analyze -q -f json ${file} > /dev/null`)));
   rows.push(row(input, size, lines, 'lines', measure('awk /upstream/', `awk '/upstream/{c[$NF]++} END{for(k in c) n++; print n}' ${file}`)));
   rows.push(row(input, size, lines, 'lines', measure('grep -c connect\\(\\) failed', `grep -c 'connect() failed' ${file}`)));
+  const [ours] = rows.slice(-3);
+  summaries.push(`nginx: resetscope ${ours.mbPerS.toFixed(0)} MB/s (aim >= 150 MB/s); peak RSS ${ours.peakRssMb.toFixed(0)} MB`);
 }
 
 async function captureBench(rows: Row[]) {
@@ -69,6 +81,8 @@ async function main() {
   if (ONLY.includes('nginx')) await nginxBench(rows);
   if (ONLY.includes('capture')) await captureBench(rows);
   printTable(rows);
+  for (const l of summaries) console.log(l);
+  console.log(`(${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}: compare rows of one run, not runs)`);
 }
 
 main().catch((err) => {

@@ -8,11 +8,18 @@ export type Decoded<T> =
   | { ok: true; value: T; next: number }
   | { ok: false; why: 'truncated' | 'malformed' | 'unsupported'; at: number };
 
+/**
+ * One TCP segment handed to the sink. Valid only during the `segment()` call: the flow tracker
+ * reuses one object (and `payload` is a view into the packet buffer), so copy what you keep.
+ */
 export interface TcpSegmentInfo {
   frame: number;
   ts_us: number;
-  /** ISO time with the capture's precision. */
+  /** ISO time with the capture's precision (formatting it costs: read it only for an event). */
   time: string;
+  /** The capture clock's fractional digits and sub-µs part, when known: lets a sink format `time` later. */
+  digits?: number;
+  nanos?: number;
   /** The flow's short uid (Zeek-style). */
   flowId: string;
   /** True when sent by the flow's originator (the side that sent the SYN, or our best guess). */

@@ -8,6 +8,7 @@ import type { IngestContext, IngestOptions, LineParser, TextFormat } from './typ
 import { compileFormat, matchFormat, matchScore, type CompiledFormat, type MatchResult } from '../envoy/format-compiler.js';
 import { BUILTIN_FORMATS } from '../envoy/istio-formats.js';
 import { compileJsonTemplate, jsonToRecord, type AccessRecord, type JsonTemplate } from '../envoy/json-record.js';
+import type { QuickLineParser } from './text-input.js';
 import { newHopMemory, recordToEvent, type HopMemory } from '../envoy/access-event.js';
 import type { TimeParser } from '../envoy/start-time.js';
 
@@ -110,12 +111,49 @@ export function quickSuccess(line: string, q: NonNullable<CompiledFormat['quick'
   return code < 502 || code > 504;
 }
 
+/**
+ * `quickSuccess` on `text[start, end)` without slicing the line out (the framework's latin1 view
+ * of a chunk, see QuickLineParser). `from` is where to search for the anchor; the caller keeps the
+ * last hit so a run of lines without the anchor is not searched again to the end of the chunk.
+ */
+export function quickSuccessAt(text: string, start: number, end: number, q: NonNullable<CompiledFormat['quick']>, i: number): boolean {
+  if (i < start || i + q.before.length > end) return false;
+  let p = i + q.before.length;
+  let code = 0;
+  const digits = p;
+  for (; p < end && p - digits < 4; p++) {
+    const c = text.charCodeAt(p);
+    if (c < 48 || c > 57) break;
+    code = code * 10 + (c - 48);
+  }
+  if (p === digits || p - digits > 3) return false;
+  if (p + q.between.length + 1 + q.after.length > end || !text.startsWith(q.between, p)) return false;
+  p += q.between.length;
+  if (text.charCodeAt(p) !== 45 /* - */ || !text.startsWith(q.after, p + 1)) return false;
+  return code < 502 || code > 504;
+}
+
 function createParser(ctx: IngestContext): LineParser {
   const set = formatSet(ctx.options.envoyFormat);
   const failuresOnly = ctx.options.failuresOnly;
   let current: CompiledFormat | undefined = set.custom;
   const memory: HopMemory = newHopMemory();
-  return {
+  /** Last anchor hit in the current chunk text (see quickSuccessAt). */
+  let hitBlock = -1;
+  let hitAt = -1;
+  const parser: QuickLineParser = {
+    quick(text: string, start: number, end: number, block: number): boolean {
+      const q = current?.quick;
+      if (!failuresOnly || !q) return false;
+      if (block !== hitBlock || hitAt < start) {
+        hitBlock = block;
+        hitAt = text.indexOf(q.before, start);
+        if (hitAt < 0) hitAt = text.length;
+      }
+      if (!quickSuccessAt(text, start, end, q, hitAt)) return false;
+      ctx.stats.ok++;
+      return true;
+    },
     parse(line: string, lineNo: number, collectorTimeUs?: number): Event | null | undefined {
       if (failuresOnly && current?.quick && quickSuccess(line, current.quick)) {
         ctx.stats.ok++;
@@ -134,6 +172,7 @@ function createParser(ctx: IngestContext): LineParser {
       return event;
     },
   };
+  return parser;
 }
 
 /** 0..1: how many of these lines an Envoy access format explains (the user's own format when given). */

@@ -4,10 +4,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
+import { LEND_CHUNKS } from '../input.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
 
-const NL = 0x0a;
 const EXAMPLE_CHARS = 200;
 
 /** Lines of `head` for sniffing: the first `max` non-empty lines, unwrapped; a last partial line is dropped unless complete. */
@@ -28,14 +28,36 @@ export function sniffLines(head: Buffer, complete: boolean, max = 50): string[] 
 }
 
 /**
+ * Optional fast path a line parser may offer: `text` is a latin1 view of the input bytes (one char per
+ * byte, so offsets are byte offsets), and the line is `text[start, end)` (newline and CR removed, no
+ * collector wrapper, valid UTF-8, no NUL). Return true when the line is certainly understood and has
+ * nothing to report (the parser counts it in stats.ok); false sends it down the full path (decoded to
+ * a string, unwrapped, parsed). Under `analyze` most lines are successes: this is what keeps them
+ * from costing a string, a wrapper check and a parse each. `block` changes with `text` (a counter), so a
+ * parser may cache search positions per text without comparing strings.
+ */
+export interface QuickLineParser extends LineParser {
+  quick?(text: string, start: number, end: number, block: number): boolean;
+}
+
+/**
  * Stream a text input through `format`, yielding event batches (one per chunk). Lines the format
  * does not understand are offered to the `fallbacks` (other text formats, opened on first use):
  * real logs mix kinds (an istio-proxy container prints access lines between debug lines).
+ *
+ * Work is on bytes: each chunk is checked once with native calls (`isUtf8`, a NUL search) and viewed
+ * as a latin1 string (a memcpy; char index = byte offset) so newlines are found with the string
+ * `indexOf` (faster per call than `Buffer#indexOf`) and the parser's `quick` test reads the few bytes
+ * it needs in place. Only lines that need the full parse are decoded (UTF-8) from the chunk.
+ * A chunk with invalid UTF-8 or a NUL byte falls back to the per-line checks (exact, just slower).
  */
 export async function* readTextEvents(
   chunks: AsyncIterable<Buffer>, format: TextFormat, ctx: IngestContext, fallbacks: readonly TextFormat[] = [],
 ): AsyncGenerator<Event[]> {
-  const parser = format.open(ctx);
+  // We keep no chunk past the next one (carries are copied): let the input reuse its buffers.
+  (chunks as { [LEND_CHUNKS]?: () => void })[LEND_CHUNKS]?.();
+  const parser = format.open(ctx) as QuickLineParser;
+  const quick = parser.quick ? parser.quick.bind(parser) : undefined;
   const others: { format: TextFormat; parser?: LineParser }[] = fallbacks.filter((f) => f !== format).map((f) => ({ format: f }));
   const parseAny = (line: string, n: number, collectorTimeUs: number | undefined): ReturnType<LineParser['parse']> => {
     const res = parser.parse(line, n, collectorTimeUs);
@@ -53,21 +75,21 @@ export async function* readTextEvents(
   };
   const stats = ctx.stats;
   let lineNo = 0;
-  let carry: Buffer | null = null;
+  /** Start of a line whose newline has not come yet (pieces, copied). */
+  let carry: Buffer[] = [];
+  let carryLen = 0;
   /** Inside a line longer than MAX_LINE_BYTES: drop bytes until its newline. */
   let discarding = false;
   let discardStart = '';
 
+  /** Full path for one line (lineNo already counted, newline and CR already removed, non-empty). */
   const handleLine = (line: string, out: Event[], suspectUtf8: boolean) => {
-    lineNo++;
-    if (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (!line.length) return;
     if (hasControl(line) && (line.indexOf('\0') >= 0 || looksBinary(line))) {
       skipLine(ctx, out, 'binary', lineNo, line);
       return;
     }
     const badUtf8 = suspectUtf8 && line.indexOf('\uFFFD') >= 0;
-    const u = unwrapLine(line);
+    const u = bareLine(line) ? { line, collectorTimeUs: undefined } : unwrapLine(line);
     const res = parseAny(u.line, lineNo, u.collectorTimeUs);
     if (res === undefined) {
       skipLine(ctx, out, badUtf8 ? 'invalid_utf8' : 'unparsed', lineNo, line);
@@ -81,60 +103,119 @@ export async function* readTextEvents(
     if (Array.isArray(res)) { for (const e of res) out.push(e); } else out.push(res);
   };
 
-  for await (const chunk of chunks) {
-    stats.bytes += chunk.length;
-    let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = null;
-    let start = 0;
-    const out: Event[] = [];
-    if (discarding) {
-      const nl = buf.indexOf(NL);
-      if (nl < 0) continue; // still inside the over-long line
-      discarding = false;
-      lineNo++;
-      tooLong(ctx, out, lineNo, discardStart);
-      start = nl + 1;
-    }
-    const last = buf.lastIndexOf(NL);
-    if (last < start) {
-      // No newline in this chunk: keep it, unless the line is already too long.
-      const rest = buf.subarray(start);
-      if (rest.length > LIMITS.MAX_LINE_BYTES) {
-        discarding = true;
-        discardStart = rest.subarray(0, EXAMPLE_CHARS).toString('utf8');
-      } else carry = Buffer.from(rest);
-      if (out.length) yield out;
-      continue;
-    }
-    const body = buf.subarray(start, last);
-    const suspect = !isUtf8(body);
-    const text = body.toString('utf8');
+  /** One complete line held as bytes (a line that straddled chunks, or the last one without a newline). */
+  const bytesLine = (b: Buffer, out: Event[]) => {
+    lineNo++;
+    let end = b.length;
+    if (end > LIMITS.MAX_LINE_BYTES) { tooLong(ctx, out, lineNo, example(b, 0, end)); return; }
+    if (end && b[end - 1] === CR) end--;
+    if (!end) return;
+    const sub = b.subarray(0, end);
+    handleLine(sub.toString('utf8'), out, !isUtf8(sub));
+  };
+
+  /** Every line of buf[from, to): to is just past a newline, so each line there is complete. */
+  let blocks = 0;
+  const block = (buf: Buffer, from: number, to: number, out: Event[]) => {
+    const id = blocks++;
+    const region = buf.subarray(from, to);
+    const utf8 = isUtf8(region);
+    // The quick path skips the per-line checks, so it is only taken where they cannot fire:
+    // valid UTF-8 (no U+FFFD from bad bytes), no NUL, no literal U+FFFD. Control characters
+    // other than these do not change how a line starting with `[` or `{` is read (unwrapLine
+    // returns it as is), except a line that is mostly control characters ("binary"), which the
+    // quick test (a fixed byte shape: `" 200 - `) does not accept in practice; see bench/README.md.
+    const clean = quick !== undefined && utf8 && region.indexOf(0) < 0 && region.indexOf(FFFD_BYTES) < 0;
+    const text = region.toString('latin1');
+    const n = text.length;
     let pos = 0;
-    for (;;) {
+    while (pos < n) {
       const nl = text.indexOf('\n', pos);
-      const end = nl < 0 ? text.length : nl;
-      if (end - pos > LIMITS.MAX_LINE_BYTES) {
-        lineNo++;
-        tooLong(ctx, out, lineNo, text.slice(pos, pos + EXAMPLE_CHARS));
-      } else handleLine(text.slice(pos, end), out, suspect);
-      if (nl < 0) break;
+      lineNo++;
+      if (nl - pos > LIMITS.MAX_LINE_BYTES) {
+        tooLong(ctx, out, lineNo, example(region, pos, nl));
+        pos = nl + 1;
+        continue;
+      }
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+      if (end === pos) { pos = nl + 1; continue; }
+      if (clean) {
+        const c0 = text.charCodeAt(pos);
+        // unwrapLine's own fast exits: these lines carry no wrapper.
+        if (((c0 === 91 /* [ */ && !text.startsWith('[pod/', pos)) || (c0 === 123 /* { */ && !text.startsWith('{"log":', pos)))
+          && quick!(text, pos, end, id)) { pos = nl + 1; continue; }
+      }
+      const lineBytes = region.subarray(pos, end);
+      handleLine(lineBytes.toString('utf8'), out, !utf8 && !isUtf8(lineBytes));
       pos = nl + 1;
     }
-    if (last + 1 < buf.length) {
-      const rest = buf.subarray(last + 1);
-      if (rest.length > LIMITS.MAX_LINE_BYTES) {
-        discarding = true;
-        discardStart = rest.subarray(0, EXAMPLE_CHARS).toString('utf8');
-      } else carry = Buffer.from(rest);
+  };
+
+  const keepTail = (buf: Buffer, from: number) => {
+    if (from >= buf.length) return;
+    const rest = buf.subarray(from);
+    if (carryLen + rest.length > LIMITS.MAX_LINE_BYTES) {
+      discarding = true;
+      const startBytes = carry.length ? Buffer.concat([...carry, rest.subarray(0, EXAMPLE_BYTES)]) : rest;
+      discardStart = example(startBytes, 0, Math.min(startBytes.length, EXAMPLE_BYTES));
+      carry = []; carryLen = 0;
+      return;
     }
+    carry.push(Buffer.from(rest)); // a copy: the chunk's memory is not kept alive by a few bytes
+    carryLen += rest.length;
+  };
+
+  for await (const chunk of chunks) {
+    stats.bytes += chunk.length;
+    let out: Event[] = [];
+    let pos = 0;
+    if (discarding || carryLen) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        if (!discarding) keepTail(chunk, 0); // still inside the over-long line otherwise
+        if (out.length) yield out;
+        continue;
+      }
+      if (discarding) {
+        discarding = false;
+        lineNo++;
+        tooLong(ctx, out, lineNo, discardStart);
+      } else {
+        carry.push(chunk.subarray(0, nl));
+        const line = Buffer.concat(carry, carryLen + nl);
+        carry = []; carryLen = 0;
+        bytesLine(line, out);
+      }
+      pos = nl + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    // Blocks of ~BLOCK_BYTES cut at newlines: their latin1 strings stay in V8's young generation
+    // (a 1 MiB string goes to old space, and 500 of them drive a mark-compact every few chunks).
+    while (last >= pos) {
+      let to = last + 1;
+      if (to - pos > BLOCK_BYTES) {
+        const nl = chunk.indexOf(NL, pos + BLOCK_BYTES);
+        if (nl >= 0 && nl < last) to = nl + 1;
+      }
+      block(chunk, pos, to, out);
+      pos = to;
+      // Hand events on per block, not per 1 MiB chunk: a chunk's worth of events (thousands on an
+      // NGINX error log) outlives a young-generation GC and gets promoted, which made GC ~40% of the run.
+      if (out.length >= 256) {
+        yield out;
+        out = [];
+      }
+    }
+    keepTail(chunk, pos);
     if (out.length) yield out;
   }
   const out: Event[] = [];
   if (discarding) {
     lineNo++;
     tooLong(ctx, out, lineNo, discardStart);
-  } else if (carry && carry.length) {
-    handleLine(carry.toString('utf8'), out, !isUtf8(carry));
+  } else if (carryLen) {
+    bytesLine(Buffer.concat(carry, carryLen), out);
   }
   for (const p of [parser, ...others.map((o) => o.parser)]) {
     const tail = p?.end?.();
@@ -142,6 +223,40 @@ export async function* readTextEvents(
   }
   stats.lines = lineNo;
   if (out.length) yield out;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+/** Target size of the latin1 view made per block: under V8's large-object size (128 KiB). */
+const BLOCK_BYTES = 64 * 1024;
+/** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */
+const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
+/** Bytes decoded for a too-long line's example (EXAMPLE_CHARS characters of up to 4 bytes). */
+const EXAMPLE_BYTES = EXAMPLE_CHARS * 4;
+
+/** The first EXAMPLE_CHARS characters of buf[from, to), decoded. */
+function example(buf: Buffer, from: number, to: number): string {
+  return buf.toString('utf8', from, Math.min(to, from + EXAMPLE_BYTES)).slice(0, EXAMPLE_CHARS);
+}
+
+/**
+ * Lines that `unwrapLine` would return unchanged, told from their first bytes: its own fast exits
+ * (`[` but not `[pod/`, `{` but not `{"log":`) and NGINX's `YYYY/MM/DD ` head, which none of the
+ * wrapper patterns can match (they need `YYYY-` or digits then `:`/`-`), when no ESC is there to strip.
+ */
+function bareLine(line: string): boolean {
+  const c0 = line.charCodeAt(0);
+  if (c0 === 91) return !line.startsWith('[pod/');
+  if (c0 === 123) return !line.startsWith('{"log":');
+  return c0 >= 48 && c0 <= 57 && line.charCodeAt(4) === 47 /* / */ && isDigit4(line) && line.indexOf('\x1b') < 0;
+}
+
+function isDigit4(s: string): boolean {
+  for (let i = 0; i < 4; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function tooLong(ctx: IngestContext, out: Event[], lineNo: number, start: string) {
