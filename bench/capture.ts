@@ -1,8 +1,9 @@
 // Capture benchmark: build a ≥ N MB classic pcap from real corpus traffic (each copy's IPv4
 // addresses rewritten so flows stay distinct, timestamps laid end to end) under bench/data/,
 // then time, in one run: our reader + dissection + flow tracker, `tcpdump` with a RST filter and
-// `tshark -Y tcp.flags.reset==1`. `node dist/bench/capture.js [--mb 500]`; the lead's bench/run.ts
-// calls runCaptureBench(mb).
+// `tshark -Y tcp.flags.reset==1`; ours as users run it (`resetscope analyze`, `resetscope events`,
+// payload decoders on) and as a library loop with and without the payload decoders.
+// `node dist/bench/capture.js [--mb 500]`; the lead's bench/run.ts calls runCaptureBench(mb).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,10 +125,14 @@ async function runOurs(file: string, withStreams: boolean): Promise<void> {
     for (const e of batch) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(JSON.stringify({ packets: stats.packets, flows: stats.flows, evicted: stats.flowsEvicted, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, kinds }));
+  const payloadEvents = Object.entries(kinds).filter(([k]) => !k.startsWith('tcp.')).reduce((a, [, n]) => a + n, 0);
+  // One short line: the bench reads the tail of stdout.
+  console.log(JSON.stringify({ packets: stats.packets, flows: stats.flows, evicted: stats.flowsEvicted, rsts: kinds['tcp.rst'] ?? 0, payloadEvents, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  if (process.env.RESETSCOPE_BENCH_KINDS) console.error(JSON.stringify(kinds));
 }
 
-export async function runCaptureBench(mb = 500): Promise<Row[]> {
+/** `tshark: false` skips the 30-second tshark row (quick iterations). */
+export async function runCaptureBench(mb = 500, opts: { tshark?: boolean } = {}): Promise<Row[]> {
   fs.mkdirSync(DATA, { recursive: true });
   const file = path.join(DATA, `capture-${mb}mb.pcap`);
   let packets: number;
@@ -140,18 +145,31 @@ export async function runCaptureBench(mb = 500): Promise<Row[]> {
   const size = fs.statSync(file).size;
   const name = path.basename(file);
   const self = fileURLToPath(import.meta.url);
+  const bin = `node ${path.join(REPO, 'bin/resetscope.js')}`;
   const rows: Row[] = [];
-  const ours = measure('resetscope reader+flows', `node ${self} --ours ${file}`);
-  let note = '';
-  try {
-    const j = JSON.parse(ours.stdoutTail.trim().split('\n').pop()!);
-    note = `${j.flows} flows, ${j.kinds['tcp.rst'] ?? 0} RSTs`;
-  } catch { note = 'no output'; }
-  rows.push(row(name, size, packets, 'pkt', ours, note));
+  const oursNote = (m: ReturnType<typeof measure>): string => {
+    try {
+      const j = JSON.parse(m.stdoutTail.trim().split('\n').pop()!);
+      return `${j.flows} flows, ${j.rsts} RSTs, ${j.payloadEvents} TLS/HTTP events`;
+    } catch { return m.exitCode !== 0 ? `exit ${m.exitCode}` : 'no output'; }
+  };
+  // The CLI as users run it (payload decoders on: TLS, HTTP/2, HTTP/1), then the library loop
+  // with the real payload sink and with a no-op one (what the reader + flow tracker cost alone).
+  const cliExit = (m: ReturnType<typeof measure>) => (m.exitCode > 1 ? `exit ${m.exitCode}` : undefined);
+  const analyze = measure('resetscope analyze -q -f json', `${bin} analyze -q -f json ${file} > /dev/null`);
+  rows.push(row(name, size, packets, 'pkt', analyze, cliExit(analyze) ?? 'CLI, decoders on'));
+  const events = measure('resetscope events > /dev/null', `${bin} events ${file} > /dev/null`);
+  rows.push(row(name, size, packets, 'pkt', events, cliExit(events) ?? 'CLI, decoders on, every flow as NDJSON'));
+  const lib = measure('reader+flows+decoders (library)', `node ${self} --ours ${file} --streams`);
+  rows.push(row(name, size, packets, 'pkt', lib, oursNote(lib)));
+  const bare = measure('reader+flows, no-op payload sink', `node ${self} --ours ${file}`);
+  rows.push(row(name, size, packets, 'pkt', bare, oursNote(bare)));
   const td = measure('tcpdump RST filter', `tcpdump -n -r ${file} 'tcp[tcpflags] & tcp-rst != 0' > /dev/null 2>&1`);
   rows.push(row(name, size, packets, 'pkt', td));
-  const ts = measure('tshark -Y tcp.flags.reset==1', `tshark -n -r ${file} -Y 'tcp.flags.reset==1' > /dev/null 2>&1`);
-  rows.push(row(name, size, packets, 'pkt', ts));
+  if (opts.tshark !== false) {
+    const ts = measure('tshark -Y tcp.flags.reset==1', `tshark -n -r ${file} -Y 'tcp.flags.reset==1' > /dev/null 2>&1`);
+    rows.push(row(name, size, packets, 'pkt', ts));
+  }
   return rows;
 }
 
@@ -161,9 +179,10 @@ if (isMain) {
   else {
     const i = process.argv.indexOf('--mb');
     const mb = i > 0 ? Number(process.argv[i + 1]) : 500;
-    const rows = await runCaptureBench(mb);
+    const rows = await runCaptureBench(mb, { tshark: !process.argv.includes('--no-tshark') });
     printTable(rows);
-    const [o, d, s] = rows;
-    console.log(`ours vs tcpdump: ${(o!.seconds / d!.seconds).toFixed(2)}x its time (target ≤ 2x); tshark vs ours: ${(s!.seconds / o!.seconds).toFixed(1)}x slower (target ≥ 40x); our peak RSS ${o!.peakRssMb.toFixed(0)} MB (target < 200 MB)`);
+    const [a, , , , d, s] = rows;
+    const vsTshark = s ? `; tshark vs analyze: ${(s.seconds / a!.seconds).toFixed(1)}x slower (target ≥ 40x)` : '';
+    console.log(`analyze vs tcpdump: ${(a!.seconds / d!.seconds).toFixed(2)}x its time (target ≤ 2x)${vsTshark}; analyze peak RSS ${a!.peakRssMb.toFixed(0)} MB (target < 200 MB)`);
   }
 }

@@ -99,10 +99,9 @@ export class Flow {
   lastNanos = 0;
   digits = 6;
   packets = 0;
-  /** Hash chain (IPv4 table). */
+  /** Hash chain (flow tables) and the flow's key there. */
   chain: Flow | null = null;
-  key4 = 0;
-  key6 = '';
+  key = 0;
   /** Capture time when Zeek would call the connection closed (-1 while open). */
   closedAtUs = -1;
   finalized = false;
@@ -167,17 +166,62 @@ export function connState(f: { orig: { state: number; size(): number }; resp: { 
   return 'OTH';
 }
 
+const byLastSeen = (a: Flow, b: Flow) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame;
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** A payload segment for the PayloadSink; `time` is formatted only if asked for. */
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The segment handed to the PayloadSink: one object, refilled per segment (the sink copies what it
+ * keeps). `time` is formatted and the payload view made only when the sink asks for them.
+ */
 class Segment implements TcpSegmentInfo {
-  constructor(
-    readonly frame: number, readonly ts_us: number, private readonly nanos: number, private readonly digits: number,
-    readonly flowId: string, readonly fromOrig: boolean, readonly src: string, readonly dst: string,
-    readonly seq: number, readonly ack: number, readonly flags: number, readonly payload: Buffer, readonly truncated: boolean,
-  ) {}
+  frame = 0;
+  ts_us = 0;
+  nanos = 0;
+  digits = 6;
+  flowId = '';
+  fromOrig = false;
+  src = '';
+  dst = '';
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  truncated = false;
+  buf: Buffer = NO_BYTES;
+  off = 0;
+  len = 0;
+  private view: Buffer | null = null;
+  fill(pkt: RawPacket, f: Flow, fromOrig: boolean, ep: Endpoint, peer: Endpoint, t: L4Value, off: number, captured: number, len: number): this {
+    this.frame = pkt.frame;
+    this.ts_us = pkt.tsUs;
+    this.nanos = pkt.nanos;
+    this.digits = pkt.digits;
+    this.flowId = f.uid;
+    this.fromOrig = fromOrig;
+    this.src = ep.text;
+    this.dst = peer.text;
+    this.seq = t.seq;
+    this.ack = t.ack;
+    this.flags = t.flags;
+    this.truncated = captured < len;
+    this.buf = pkt.buf;
+    this.off = off;
+    this.len = captured;
+    this.view = null;
+    return this;
+  }
+  get payload(): Buffer {
+    return (this.view ??= this.len === 0 ? NO_BYTES : this.buf.subarray(this.off, this.off + this.len));
+  }
   get time(): string {
     return isoTime(this.ts_us, this.digits, this.nanos);
+  }
+  /** Drop the packet buffer reference once the sink is done. */
+  release(): void {
+    this.buf = NO_BYTES;
+    this.view = null;
   }
 }
 
@@ -189,8 +233,9 @@ export interface FlowTrackerOptions {
 }
 
 export class FlowTracker {
+  /** Flow tables by a symmetric 30-bit hash of the 4-tuple; colliding flows are chained. */
   private readonly v4 = new Map<number, Flow>();
-  private readonly v6 = new Map<string, Flow>();
+  private readonly v6 = new Map<number, Flow>();
   private count = 0;
   private uidSeq = 0;
   private readonly uidSalt: number;
@@ -198,6 +243,7 @@ export class FlowTracker {
   private closingHead = 0;
   private nextSweepUs = -1;
   private readonly listeners = new Set<number | string>();
+  private readonly seg = new Segment();
   /** Latest capture time seen. */
   nowUs = 0;
   flowsCreated = 0;
@@ -230,14 +276,43 @@ export class FlowTracker {
 
   // ---------------------------------------------------------------- lookup
 
+  /**
+   * Symmetric in (a, ap) <-> (b, bp); a 30-bit small integer (V8 keeps it unboxed, and a Map keyed
+   * by small integers is the fastest lookup). Collisions share a chain, compared field by field.
+   */
   private static hash4(a: number, ap: number, b: number, bp: number): number {
-    // Symmetric in (a, ap) <-> (b, bp).
-    const x = Math.imul(a ^ (ap << 16), 0x9e3779b1) >>> 0;
-    const y = Math.imul(b ^ (bp << 16), 0x9e3779b1) >>> 0;
-    return ((x + y) >>> 0) * 1 + ((x ^ y) & 0x1fffff) * 4294967296;
+    let x = Math.imul(a ^ Math.imul(ap, 0x27d4eb2d), 0x9e3779b1);
+    x ^= x >>> 15;
+    let y = Math.imul(b ^ Math.imul(bp, 0x27d4eb2d), 0x9e3779b1);
+    y ^= y >>> 15;
+    const h = (x + y) ^ Math.imul(x ^ y, 0x85ebca6b);
+    return (h ^ (h >>> 13)) & 0x3fffffff;
   }
 
-  private find(ip: IpValue, sport: number, dport: number): Flow | undefined {
+  /** One IPv6 endpoint (16 address bytes at buf[o..], port), mixed like hash4's halves. */
+  private static mix6(buf: Buffer, o: number, port: number): number {
+    let h = Math.imul(port, 0x27d4eb2d);
+    for (let i = 0; i < 16; i += 4) {
+      h = Math.imul(h ^ ((buf[o + i]! << 24) | (buf[o + i + 1]! << 16) | (buf[o + i + 2]! << 8) | buf[o + i + 3]!), 0x9e3779b1);
+      h ^= h >>> 15;
+    }
+    return h;
+  }
+
+  /** Symmetric hash of an IPv6 4-tuple whose addresses (src then dst) are at buf[addrOff..]. */
+  private static hash6(buf: Buffer, addrOff: number, sport: number, dport: number): number {
+    const x = FlowTracker.mix6(buf, addrOff, sport);
+    const y = FlowTracker.mix6(buf, addrOff + 16, dport);
+    const h = (x + y) ^ Math.imul(x ^ y, 0x85ebca6b);
+    return (h ^ (h >>> 13)) & 0x3fffffff;
+  }
+
+  private static keyOf(buf: Buffer, ip: IpValue, sport: number, dport: number): number {
+    return ip.version === 4 ? FlowTracker.hash4(ip.src4, sport, ip.dst4, dport) : FlowTracker.hash6(buf, ip.addrOff, sport, dport);
+  }
+
+  /** The flow of this 4-tuple (either direction); `buf` holds the packet `ip` was decoded from. */
+  private find(buf: Buffer, ip: IpValue, sport: number, dport: number): Flow | undefined {
     if (ip.version === 4) {
       let f = this.v4.get(FlowTracker.hash4(ip.src4, sport, ip.dst4, dport));
       while (f) {
@@ -248,41 +323,35 @@ export class FlowTracker {
       }
       return undefined;
     }
-    return this.v6.get(FlowTracker.key6(ip.src6, sport, ip.dst6, dport));
-  }
-
-  private static key6(a: string, ap: number, b: string, bp: number): string {
-    const x = a + String.fromCharCode(ap), y = b + String.fromCharCode(bp);
-    return x < y ? x + y : y + x;
-  }
-
-  private insert(f: Flow): void {
-    const o = f.orig, r = f.resp;
-    if (f.version === 4) {
-      f.key4 = FlowTracker.hash4(o.ip4, o.port, r.ip4, r.port);
-      f.chain = this.v4.get(f.key4) ?? null;
-      this.v4.set(f.key4, f);
-    } else {
-      f.key6 = FlowTracker.key6(o.ip6, o.port, r.ip6, r.port);
-      this.v6.set(f.key6, f);
+    let f = this.v6.get(FlowTracker.hash6(buf, ip.addrOff, sport, dport));
+    while (f) {
+      const o = f.orig, r = f.resp;
+      if ((o.port === sport && r.port === dport && o.ip6 === ip.src6 && r.ip6 === ip.dst6) ||
+          (o.port === dport && r.port === sport && o.ip6 === ip.dst6 && r.ip6 === ip.src6)) return f;
+      f = f.chain ?? undefined;
     }
+    return undefined;
+  }
+
+  private insert(f: Flow, key: number): void {
+    const table = f.version === 4 ? this.v4 : this.v6;
+    f.key = key;
+    f.chain = table.get(key) ?? null;
+    table.set(key, f);
     this.count++;
   }
 
   private remove(f: Flow): void {
-    if (f.version === 4) {
-      let head = this.v4.get(f.key4);
-      if (head === f) {
-        if (f.chain) this.v4.set(f.key4, f.chain);
-        else this.v4.delete(f.key4);
-      } else {
-        while (head && head.chain !== f) head = head.chain ?? undefined;
-        if (head) head.chain = f.chain;
-      }
-      f.chain = null;
+    const table = f.version === 4 ? this.v4 : this.v6;
+    let head = table.get(f.key);
+    if (head === f) {
+      if (f.chain) table.set(f.key, f.chain);
+      else table.delete(f.key);
     } else {
-      this.v6.delete(f.key6);
+      while (head && head.chain !== f) head = head.chain ?? undefined;
+      if (head) head.chain = f.chain;
     }
+    f.chain = null;
     this.count--;
   }
 
@@ -340,7 +409,7 @@ export class FlowTracker {
     f.digits = pkt.digits;
     // Connection::FlipRoles() appends '^' (Conn.cc), also when IPBasedAnalyzer::NewConn flips at creation.
     if (flip) f.history = '^';
-    this.insert(f);
+    this.insert(f, FlowTracker.keyOf(pkt.buf, ip, t.sport, t.dport));
     this.flowsCreated++;
     if (this.count > LIMITS.MAX_FLOWS) this.evictIdlest(pkt);
     return f;
@@ -428,7 +497,7 @@ export class FlowTracker {
     if (ts > this.nowUs) this.nowUs = ts;
     this.housekeeping(ts);
     const flags = t.flags;
-    let f = this.find(ip, t.sport, t.dport);
+    let f = this.find(pkt.buf, ip, t.sport, t.dport);
     if (f !== undefined && f.closedAtUs >= 0 && (flags & (SYN | ACK | RST)) === SYN) {
       // Port reuse (Zeek's IsReuse): a new SYN on a closed connection starts a new one.
       const from = f.orig.port === t.sport && (ip.version === 4 ? f.orig.ip4 === ip.src4 : f.orig.ip6 === ip.src6) ? f.orig : f.resp;
@@ -482,9 +551,9 @@ export class FlowTracker {
     }
 
     if (captured > 0 || flags & (FIN | RST)) {
-      const seg = new Segment(pkt.frame, ts, pkt.nanos, pkt.digits, f.uid, ep === f.orig, ep.text, peer.text, t.seq, t.ack, flags,
-        pkt.buf.subarray(payloadOff, payloadOff + captured), captured < len);
+      const seg = this.seg.fill(pkt, f, ep === f.orig, ep, peer, t, payloadOff, captured, len);
       const evs = this.sink.segment(seg);
+      seg.release();
       if (evs) for (const e of evs) this.emit(e);
     }
 
@@ -712,7 +781,7 @@ export class FlowTracker {
   /** An ICMP/ICMPv6 destination unreachable quoting a TCP header (quoted ports from the 8 quoted bytes). */
   icmpUnreachable(pkt: RawPacket, ip: IpValue, icmp: L4Value, quoted: IpValue, qsport: number, qdport: number, qseq: number): void {
     if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
-    const f = this.find(quoted, qsport, qdport);
+    const f = this.find(pkt.buf, quoted, qsport, qdport);
     const portUnreach = isPortUnreachable(icmp);
     const cause: Cause = portUnreach ? 'refused' : 'unreachable';
     const name = unreachableName(icmp);
@@ -747,7 +816,9 @@ export class FlowTracker {
       this.nextSweepUs = ts + CAPTURE_LIMITS.FLOW_SWEEP_INTERVAL_US;
       const idle: Flow[] = [];
       for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
-      for (const f of this.v6.values()) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
+      for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
+      // Oldest first, whatever the hash order: events come out in time order, the same every run.
+      idle.sort(byLastSeen);
       for (const f of idle) this.finalize(f, true);
     }
   }
@@ -755,8 +826,8 @@ export class FlowTracker {
   private evictIdlest(pkt: RawPacket): void {
     const all: Flow[] = [];
     for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    for (const f of this.v6.values()) all.push(f);
-    all.sort((a, b) => a.lastUs - b.lastUs);
+    for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
+    all.sort(byLastSeen);
     const n = Math.ceil(LIMITS.MAX_FLOWS / 10);
     const ev = this.ctx.anomaly('flow_limit', { frame: pkt.frame, offset: pkt.offset },
       `more than LIMITS.MAX_FLOWS=${LIMITS.MAX_FLOWS} TCP flows open: finalized the ${n} idlest early`, { evicted: n });
@@ -768,8 +839,8 @@ export class FlowTracker {
   end(): void {
     const all: Flow[] = [];
     for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    for (const f of this.v6.values()) all.push(f);
-    all.sort((a, b) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame);
+    for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
+    all.sort(byLastSeen);
     for (const f of all) this.finalize(f, false);
   }
 

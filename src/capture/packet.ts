@@ -1,11 +1,14 @@
 // Dissect one record through the tables: link type -> ethertype -> ip.proto. Fills a reused
 // object of one fixed shape (hot loop); decoders stay pure (buf, offset) -> Decoded<T>.
 import '../decode/index.js';
-import { ETHERTYPE_SHIMS, ETHERTYPES, LINK_TYPES, type IpValue } from '../decode/tables.js';
+import {
+  DECODE_WHY, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_SHIMS, ETHERTYPES, LINK_TYPES, ipValue, linkValue,
+  type IpValue, type LinkEntry, type LinkValue,
+} from '../decode/tables.js';
 
 /** Shim layers (PPPoE, MPLS) followed per packet before we call it malformed. */
 export const MAX_SHIM_LAYERS = 8;
-import { IP_PROTOS, type L4Value } from '../decode/l4.js';
+import { IP_PROTOS, l4Value, type L4Value } from '../decode/l4.js';
 import type { RawPacket } from './raw-packet.js';
 
 export interface Dissection {
@@ -15,6 +18,7 @@ export interface Dissection {
   stop: string;
   /** True when the record was cut by snaplen (then a 'truncated' stop is not a malformed packet). */
   snapCut: boolean;
+  /** The decoded layers: `ipScratch` / `l4Scratch` while reached, else null. Refilled per packet: copy what you keep. */
   ip: IpValue | null;
   l4: L4Value | null;
   l4Name: string;
@@ -22,14 +26,21 @@ export interface Dissection {
   payloadOff: number;
   captured: number;
   declared: number;
+  /** The reused per-layer values (one fixed shape each: the hot loop allocates nothing per packet). */
+  readonly linkScratch: LinkValue;
+  readonly ipScratch: IpValue;
+  readonly l4Scratch: L4Value;
 }
 
 export function newDissection(): Dissection {
-  return { reached: 'none', stop: '', snapCut: false, ip: null, l4: null, l4Name: '', payloadOff: 0, captured: 0, declared: 0 };
+  return {
+    reached: 'none', stop: '', snapCut: false, ip: null, l4: null, l4Name: '', payloadOff: 0, captured: 0, declared: 0,
+    linkScratch: linkValue(0), ipScratch: ipValue(), l4Scratch: l4Value(0),
+  };
 }
 
 let lastLinktype = -1;
-let lastLink: ReturnType<typeof LINK_TYPES.get>;
+let lastLink: LinkEntry | undefined;
 
 /** Decode link, network and transport layers of `pkt` into `d`. Never throws on data. */
 export function dissect(pkt: RawPacket, d: Dissection): void {
@@ -53,50 +64,53 @@ export function dissect(pkt: RawPacket, d: Dissection): void {
     d.stop = 'linktype.unsupported';
     return;
   }
-  const l = link.decode(buf, pkt.off, end);
-  if (!l.ok) {
-    d.stop = `${link.name}.${l.why}`;
+  const lv = d.linkScratch;
+  let next = link.into(buf, pkt.off, end, lv);
+  if (next < 0) {
+    d.stop = `${link.name}.${DECODE_WHY[-next]}`;
     return;
   }
   d.reached = 'link';
-  let ethertype = l.value.ethertype;
-  let next = l.next;
-  for (let i = 0; i < MAX_SHIM_LAYERS; i++) {
-    const shim = ETHERTYPE_SHIMS.get(ethertype);
-    if (shim === undefined) break;
-    const sd = shim.decode(buf, next, end);
-    if (!sd.ok) {
-      d.stop = `${shim.name}.${sd.why}`;
-      return;
+  let ethertype = lv.ethertype;
+  if (ethertype !== ETHERTYPE_IPV4 && ethertype !== ETHERTYPE_IPV6) {
+    for (let i = 0; i < MAX_SHIM_LAYERS; i++) {
+      const shim = ETHERTYPE_SHIMS.get(ethertype);
+      if (shim === undefined) break;
+      const sn = shim.into(buf, next, end, lv);
+      if (sn < 0) {
+        d.stop = `${shim.name}.${DECODE_WHY[-sn]}`;
+        return;
+      }
+      ethertype = lv.ethertype;
+      next = sn;
     }
-    ethertype = sd.value.ethertype;
-    next = sd.next;
   }
   const net = ETHERTYPES.get(ethertype);
   if (net === undefined) return; // not IP: nothing for us, not a problem
-  const ipd = net.decode(buf, next, end);
-  if (!ipd.ok) {
-    d.stop = `${net.name}.${ipd.why}`;
+  const ip = d.ipScratch;
+  const l4off = net.into(buf, next, end, ip);
+  if (l4off < 0) {
+    d.stop = `${net.name}.${DECODE_WHY[-l4off]}`;
     return;
   }
-  const ip = ipd.value;
   d.ip = ip;
   d.reached = 'ip';
   if (ip.fragOffset !== 0) return; // a later fragment: no transport header
   const t = IP_PROTOS.get(ip.proto);
   if (t === undefined) return;
   const l4end = Math.min(end, ip.declaredEnd);
-  const l4 = t.decode(buf, ipd.next, l4end);
-  if (!l4.ok) {
-    d.stop = `${t.name}.${l4.why}`;
+  const l4 = d.l4Scratch;
+  const pay = t.into(buf, l4off, l4end, l4);
+  if (pay < 0) {
+    d.stop = `${t.name}.${DECODE_WHY[-pay]}`;
     return;
   }
-  d.l4 = l4.value;
+  d.l4 = l4;
   d.l4Name = t.name;
   d.reached = 'l4';
-  d.payloadOff = l4.next;
-  d.captured = Math.max(0, l4end - l4.next);
-  d.declared = Math.max(0, ip.declaredEnd - l4.next);
+  d.payloadOff = pay;
+  d.captured = Math.max(0, l4end - pay);
+  d.declared = Math.max(0, ip.declaredEnd - pay);
 }
 
 /** Decode the IP header + first 8 bytes quoted inside an ICMP error (RFC 792, RFC 4443 §3.1). */

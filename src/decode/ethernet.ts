@@ -1,6 +1,6 @@
 // Ethernet II with stacked 802.1Q / 802.1ad (QinQ) tags. IEEE 802.3 §3.2.6; IEEE 802.1Q §9.
 import type { Decoded } from '../capture/types.js';
-import { linkValue, registerLinkType, truncated, type LinkValue } from './tables.js';
+import { DECODE_TRUNCATED, failAt, fromInto, linkValue, registerLinkType, type LinkValue } from './tables.js';
 
 export const LINKTYPE_ETHERNET = 1;
 /** dst(6) src(6) ethertype(2). */
@@ -22,20 +22,26 @@ function isVlan(t: number): boolean {
   return t === ETHERTYPE_8021Q || t === ETHERTYPE_8021AD || t === ETHERTYPE_QINQ_9100 || t === ETHERTYPE_QINQ_9200;
 }
 
-export function decodeEthernet(buf: Buffer, off: number, end: number): Decoded<LinkValue> {
-  if (end - off < ETH_HEADER_LEN) return truncated(off);
+/** Ethernet into a reused LinkValue (the hot loop); direct byte reads. */
+export function ethernetInto(buf: Buffer, off: number, end: number, out: LinkValue): number {
+  if (end - off < ETH_HEADER_LEN) return failAt(DECODE_TRUNCATED, off);
   let p = off + ETH_TYPE_OFF;
-  let type = buf.readUInt16BE(p);
+  let type = (buf[p]! << 8) | buf[p + 1]!;
   let vlan = -1;
   let depth = 0;
   while (isVlan(type) && depth < MAX_VLAN_TAGS) {
-    if (p + 2 + VLAN_TAG_LEN > end) return truncated(p);
-    if (vlan < 0) vlan = buf.readUInt16BE(p + 2) & 0x0fff;
+    if (p + 2 + VLAN_TAG_LEN > end) return failAt(DECODE_TRUNCATED, p);
+    if (vlan < 0) vlan = ((buf[p + 2]! << 8) | buf[p + 3]!) & 0x0fff;
     depth++;
     p += VLAN_TAG_LEN;
-    type = buf.readUInt16BE(p);
+    type = (buf[p]! << 8) | buf[p + 1]!;
   }
-  return { ok: true, value: linkValue(type <= ETH_MAX_LENGTH_FIELD ? 0 : type, vlan, depth), next: p + 2 };
+  out.ethertype = type <= ETH_MAX_LENGTH_FIELD ? 0 : type;
+  out.vlan = vlan;
+  out.vlanDepth = depth;
+  return p + 2;
 }
 
-registerLinkType(LINKTYPE_ETHERNET, 'ether', decodeEthernet);
+export const decodeEthernet: (buf: Buffer, off: number, end: number) => Decoded<LinkValue> = fromInto(ethernetInto, () => linkValue(0));
+
+registerLinkType(LINKTYPE_ETHERNET, 'ether', decodeEthernet, ethernetInto);

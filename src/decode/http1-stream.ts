@@ -77,6 +77,19 @@ class Http1Decoder implements StreamDecoder {
       if (sniffHttp1(chunk, role) !== 'yes') return;
       side.resync = false;
     }
+    const st = side.state;
+    if (side.q.length === 0 && !side.paused) {
+      // A body being skipped, with nothing queued before it: pass over its bytes without copying them.
+      if (st.kind === 'until-close') return;
+      if (st.kind === 'length' || st.kind === 'chunk-data') {
+        const n = Math.min(st.left, chunk.length);
+        st.left -= n;
+        if (st.left > 0) return;
+        side.state = st.kind === 'length' ? { kind: 'head' } : { kind: 'chunk-size' };
+        if (n === chunk.length) return;
+        chunk = chunk.subarray(n);
+      }
+    }
     side.q.push(chunk);
     this.run(role, meta);
   }

@@ -1,6 +1,6 @@
 // IPv6, RFC 8200 §3 and §4: the fixed header, then extension headers until an upper layer.
 import type { Decoded } from '../capture/types.js';
-import { ETHERTYPE_IPV6, malformed, registerEthertype, truncated, type IpValue } from './tables.js';
+import { DECODE_MALFORMED, DECODE_TRUNCATED, ETHERTYPE_IPV6, failAt, fromInto, ipValue, registerEthertype, type IpValue } from './tables.js';
 
 export const IPV6_HEADER_LEN = 40;
 export const IPV6_PAYLOAD_LEN_OFF = 4;
@@ -28,10 +28,44 @@ function isExtension(nh: number): boolean {
     nh === IPPROTO_DSTOPTS || nh === IPPROTO_MOBILITY || nh === IPPROTO_HIP || nh === IPPROTO_SHIM6;
 }
 
-export function decodeIpv6(buf: Buffer, off: number, end: number): Decoded<IpValue> {
-  if (end - off < IPV6_HEADER_LEN) return truncated(off);
-  if (buf[off]! >> 4 !== 6) return malformed(off);
-  const payloadLen = buf.readUInt16BE(off + IPV6_PAYLOAD_LEN_OFF);
+/**
+ * The address strings of the last header decoded, and its 32 address bytes: consecutive packets
+ * mostly belong to one flow (either direction), and then no new string is made.
+ */
+const lastAddrs = Buffer.alloc(2 * IPV6_ADDR_LEN);
+let lastA = '';
+let lastB = '';
+
+function sameBytes(buf: Buffer, off: number, at: number): boolean {
+  for (let i = 0; i < IPV6_ADDR_LEN; i++) if (buf[off + i] !== lastAddrs[at + i]) return false;
+  return true;
+}
+
+/** src6/dst6 of the addresses at buf[off, off + 32), sharing the previous packet's strings when they match. */
+function addresses(buf: Buffer, off: number, out: IpValue): void {
+  const d = off + IPV6_ADDR_LEN;
+  if (lastA !== '') {
+    if (sameBytes(buf, off, 0) && sameBytes(buf, d, IPV6_ADDR_LEN)) {
+      out.src6 = lastA;
+      out.dst6 = lastB;
+      return;
+    }
+    if (sameBytes(buf, off, IPV6_ADDR_LEN) && sameBytes(buf, d, 0)) {
+      out.src6 = lastB;
+      out.dst6 = lastA;
+      return;
+    }
+  }
+  lastA = out.src6 = buf.toString('latin1', off, d);
+  lastB = out.dst6 = buf.toString('latin1', d, d + IPV6_ADDR_LEN);
+  buf.copy(lastAddrs, 0, off, d + IPV6_ADDR_LEN);
+}
+
+/** IPv6 into a reused IpValue (the hot loop). */
+export function ipv6Into(buf: Buffer, off: number, end: number, out: IpValue): number {
+  if (end - off < IPV6_HEADER_LEN) return failAt(DECODE_TRUNCATED, off);
+  if (buf[off]! >> 4 !== 6) return failAt(DECODE_MALFORMED, off);
+  const payloadLen = (buf[off + IPV6_PAYLOAD_LEN_OFF]! << 8) | buf[off + IPV6_PAYLOAD_LEN_OFF + 1]!;
   // Payload length 0 = jumbogram (RFC 2675) or TSO capture: use what was captured.
   const declaredEnd = payloadLen === 0 ? end : off + IPV6_HEADER_LEN + payloadLen;
   let nh = buf[off + IPV6_NEXT_HEADER_OFF]!;
@@ -41,13 +75,13 @@ export function decodeIpv6(buf: Buffer, off: number, end: number): Decoded<IpVal
   let id = -1;
   let n = 0;
   while (isExtension(nh)) {
-    if (++n > MAX_EXT_HEADERS) return malformed(p);
-    if (end - p < 8) return truncated(p);
+    if (++n > MAX_EXT_HEADERS) return failAt(DECODE_MALFORMED, p);
+    if (end - p < 8) return failAt(DECODE_TRUNCATED, p);
     const next = buf[p]!;
     let len: number;
     if (nh === IPPROTO_FRAGMENT) {
       len = IPV6_FRAG_HEADER_LEN;
-      const fo = buf.readUInt16BE(p + 2);
+      const fo = (buf[p + 2]! << 8) | buf[p + 3]!;
       fragOffset = fo & 0xfff8;
       more = (fo & 1) !== 0;
       id = buf.readUInt32BE(p + 4);
@@ -58,28 +92,24 @@ export function decodeIpv6(buf: Buffer, off: number, end: number): Decoded<IpVal
     }
     nh = next;
     p += len;
-    if (p > end) return truncated(p);
+    if (p > end) return failAt(DECODE_TRUNCATED, p);
     if (fragOffset !== 0) break; // a later fragment: the rest is not headers
   }
-  return {
-    ok: true,
-    value: {
-      version: 6,
-      proto: nh,
-      ttl: buf[off + IPV6_HOP_LIMIT_OFF]!,
-      id,
-      src4: 0,
-      dst4: 0,
-      src6: buf.toString('latin1', off + IPV6_SRC_OFF, off + IPV6_SRC_OFF + IPV6_ADDR_LEN),
-      dst6: buf.toString('latin1', off + IPV6_DST_OFF, off + IPV6_DST_OFF + IPV6_ADDR_LEN),
-      addrOff: off + IPV6_SRC_OFF,
-      fragOffset,
-      moreFragments: more,
-      declaredEnd,
-      optionBytes: p - off - IPV6_HEADER_LEN,
-    },
-    next: p,
-  };
+  out.version = 6;
+  out.proto = nh;
+  out.ttl = buf[off + IPV6_HOP_LIMIT_OFF]!;
+  out.id = id;
+  out.src4 = 0;
+  out.dst4 = 0;
+  addresses(buf, off + IPV6_SRC_OFF, out);
+  out.addrOff = off + IPV6_SRC_OFF;
+  out.fragOffset = fragOffset;
+  out.moreFragments = more;
+  out.declaredEnd = declaredEnd;
+  out.optionBytes = p - off - IPV6_HEADER_LEN;
+  return p;
 }
 
-registerEthertype(ETHERTYPE_IPV6, 'ipv6', decodeIpv6);
+export const decodeIpv6: (buf: Buffer, off: number, end: number) => Decoded<IpValue> = fromInto(ipv6Into, ipValue);
+
+registerEthertype(ETHERTYPE_IPV6, 'ipv6', decodeIpv6, ipv6Into);

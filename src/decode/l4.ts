@@ -1,6 +1,7 @@
 // The transport table (ip.proto -> decoder) and the one value shape every transport decoder
 // fills, so the hot loop sees one object shape.
 import type { Decoded } from '../capture/types.js';
+import { intoFrom, type IntoDecoder } from './tables.js';
 
 export interface L4Value {
   proto: number;
@@ -23,11 +24,13 @@ export interface L4Value {
 
 export type L4Decoder = (buf: Buffer, off: number, end: number) => Decoded<L4Value>;
 
-/** ip.proto -> transport decoder. */
-export const IP_PROTOS = new Map<number, { name: string; decode: L4Decoder }>();
+export interface L4Entry { name: string; decode: L4Decoder; into: IntoDecoder<L4Value> }
 
-export function registerIpProto(proto: number, name: string, decode: L4Decoder): void {
-  IP_PROTOS.set(proto, { name, decode });
+/** ip.proto -> transport decoder (`into`: the allocation-free form, see IntoDecoder). */
+export const IP_PROTOS = new Map<number, L4Entry>();
+
+export function registerIpProto(proto: number, name: string, decode: L4Decoder, into?: IntoDecoder<L4Value>): void {
+  IP_PROTOS.set(proto, { name, decode, into: into ?? intoFrom(decode) });
 }
 
 export function l4Value(proto: number): L4Value {

@@ -52,10 +52,12 @@ interface Side {
   resync: boolean;
   /** Plaintext application bytes held until the inner protocol is known. */
   innerHead: Buffer | null;
+  /** Bytes of an application_data record we cannot decrypt still to pass over (never copied). */
+  skip: number;
 }
 
 function newSide(): Side {
-  return { q: new ByteQueue(), hs: new ByteQueue(), hsDec: new ByteQueue(), ccs: false, appData: 0, records: 0, dead: false, resync: false, innerHead: null };
+  return { q: new ByteQueue(), hs: new ByteQueue(), hsDec: new ByteQueue(), ccs: false, appData: 0, records: 0, dead: false, resync: false, innerHead: null, skip: 0 };
 }
 
 const PRINTABLE_RATIO = 0.9;
@@ -160,6 +162,14 @@ class TlsDecoder implements StreamDecoder {
       if (!h.ok || h.value.type === CONTENT_TYPE.HEARTBEAT) return;
       side.resync = false;
     }
+    if (side.skip > 0) {
+      // The body of an application_data record nobody can read: pass over it without copying.
+      const n = Math.min(side.skip, chunk.length);
+      side.skip -= n;
+      if (side.skip === 0) this.skipped(side);
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
     side.q.push(chunk);
     if (role === 'orig' && side.records === 0 && side.q.length >= 2 && side.q.peek(1)[0] & 0x80) {
       const total = 2 + (((side.q.peek(2)[0] & 0x7f) << 8) | side.q.peek(2)[1]);
@@ -177,11 +187,29 @@ class TlsDecoder implements StreamDecoder {
         side.q.clear();
         return;
       }
+      if (this.serverHello && this.decryptor === null && side.q.peek(1)[0] === CONTENT_TYPE.APPLICATION_DATA) {
+        // Encrypted application data without keys: only its framing matters (most of a capture's
+        // bytes). Counted as a record once all of it has gone by, as a complete record would be.
+        if (side.q.length >= len) {
+          side.q.discard(len);
+          this.skipped(side);
+          continue;
+        }
+        side.skip = len - side.q.length;
+        side.q.clear();
+        break;
+      }
       if (side.q.length < len) break;
       const rec = side.q.consume(len);
       side.records++;
       this.record(role, rec[0], rec.readUInt16BE(1), rec.subarray(TLS_RECORD_HEADER), meta);
     }
+  }
+
+  /** An application_data record passed over whole (what record() does with one it cannot decrypt). */
+  private skipped(side: Side): void {
+    side.records++;
+    side.appData++;
   }
 
   gap(role: Role, meta: SegMeta): void {
@@ -190,6 +218,7 @@ class TlsDecoder implements StreamDecoder {
     const side = this.sides[role];
     side.q.clear();
     side.hs.clear();
+    side.skip = 0;
     side.resync = true;
     this.gaps++;
     this.inner?.gap(role, meta);
