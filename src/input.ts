@@ -32,6 +32,11 @@ export interface OpenedInput {
 export const LEND_CHUNKS = Symbol('resetscope.lendChunks');
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/**
+ * Silence on a live input (stdin, a pipe) that ends the sniffing peek once a complete line is in:
+ * long enough for a burst of `kubectl logs -f` output to arrive together, short enough to feel live.
+ */
+export const LIVE_SNIFF_IDLE_MS = 300;
 /** Files in a directory input that are documentation, not data (an incident folder's README / truth). */
 const DIRECTORY_SKIP = /^(readme(\..*)?|truth\.json|.*\.(md|conf|key|pem|crt|sh)|\..*)$/i;
 
@@ -127,11 +132,33 @@ export async function openInput(name: string): Promise<OpenedInput> {
   const head: Buffer[] = [];
   let headLen = 0;
   let complete = false;
+  // stdin and pipes (`kubectl logs -f | resetscope analyze -`) may trickle for hours: once a whole line
+  // is there, a short silence ends the peek and the format is sniffed on what arrived.
+  const live = size === null;
+  let sawLine = false;
+  /** A read started while peeking and not finished when the silence ended: the next chunk, kept. */
+  let pending: Promise<IteratorResult<Buffer>> | undefined;
   try {
     while (headLen < LIMITS.SNIFF_BYTES) {
-      const r = await content.next();
+      const p = content.next();
+      let r: IteratorResult<Buffer>;
+      if (live && sawLine) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<null>((res) => { timer = setTimeout(() => res(null), LIVE_SNIFF_IDLE_MS); });
+        const won = await Promise.race([p, idle]);
+        clearTimeout(timer);
+        if (won === null) {
+          pending = p;
+          pending.catch(() => undefined); // surfaced when all() awaits it
+          break;
+        }
+        r = won;
+      } else {
+        r = await p;
+      }
       if (r.done) { complete = true; break; }
       head.push(r.value); headLen += r.value.length;
+      if (!sawLine && r.value.includes(10)) sawLine = true;
     }
   } catch (err) {
     throw ioError(name, err);
@@ -142,7 +169,9 @@ export async function openInput(name: string): Promise<OpenedInput> {
     for (;;) {
       let r: IteratorResult<Buffer>;
       try {
-        r = await content.next();
+        const p = pending;
+        pending = undefined;
+        r = await (p ?? content.next());
       } catch (err) {
         throw ioError(name, err);
       }

@@ -13,7 +13,7 @@ import { makeEvent, type Cause, type Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { isoTime, zoneName } from '../time.js';
 import type { IngestContext, IngestOptions, LineParser, TextFormat } from '../ingest/types.js';
-import { resetCause, transportFailure } from './debug-causes.js';
+import { resetCause, summarizeTransport } from './details.js';
 import { leadingTime } from './debug-line.js';
 
 export const BODY_PREFIX = 'upstream connect error or disconnect/reset before headers';
@@ -24,7 +24,7 @@ export interface BodyInfo {
   reset_reason: string | null;
   transport_failure_reason: string | null;
   retried: boolean;
-  errno: string | null;
+  errno: number | null;
   tls_reason: string | null;
   /** The flag Envoy logged with this reply (router.cc reason -> flag), inferred. */
   response_flag: string | null;
@@ -87,7 +87,7 @@ export function parseBody(input: string): BodyInfo | undefined {
   const v = resetCause(reason, tfr);
   // Pre-1.10 bodies name no reason at all (57 bytes, reference §3.6).
   const cause: Cause = reason === null && tfr === null ? 'unknown' : v.cause;
-  const t = transportFailure(tfr);
+  const t = summarizeTransport(tfr);
   const why = reason === null ? 'no reset reason (Envoy <= 1.9 body)'
     : `${retried ? 'after retries, ' : ''}reset reason ${reason}${tfr ? `, ${tfr}` : ''}`;
   return {

@@ -4,7 +4,7 @@
 // then the reset reason in the details, then the flags, then the body-length fingerprint and the duration.
 import type { Cause } from '../events.js';
 import { flagInfo } from './response-flags.js';
-import { decodeTransportFailure, detailsCause, lookupResetReason, parseDetails, type TransportFailure } from './details.js';
+import { decodeTransportFailure, detailsCause, likelyCause, lookupResetReason, parseDetails, type TransportFailure } from './details.js';
 import { bodiesOfLength } from './body-fingerprint.js';
 
 export interface EnvoyFailureInput {
@@ -67,7 +67,7 @@ export function classifyEnvoy(input: EnvoyFailureInput): EnvoyVerdict {
     if (b.note) { bodyNote = b.note; fromBody = true; }
     if (passThrough && fromBody && resetReason) {
       const rc = lookupResetReason(resetReason);
-      const v0: EnvoyVerdict = { cause: rc?.cause ?? 'unknown', confidence: 'low', resetReason,
+      const v0: EnvoyVerdict = { cause: rc ? likelyCause(rc) : 'unknown', confidence: 'low', resetReason,
         basis: `${input.code} passed through; its ${input.bodyBytes}-byte body matches Envoy's "${rc?.text ?? resetReason}" reply from the next hop` };
       if (tf) v0.transportFailure = tf;
       return v0;
@@ -125,7 +125,7 @@ export function classifyEnvoy(input: EnvoyFailureInput): EnvoyVerdict {
     }
     case 'URX': {
       const rc = resetReason ? lookupResetReason(resetReason) : undefined;
-      if (rc) return set(rc.cause, 'medium', `retries exhausted; last reset reason ${rc.text}`);
+      if (rc) return set(likelyCause(rc), 'medium', `retries exhausted; last reset reason ${rc.text}`);
       return set('unknown', 'low', 'retries exhausted on the upstream\'s answer (URX): the next hop\'s log for this x-request-id says why');
     }
   }
@@ -142,7 +142,7 @@ export function classifyEnvoy(input: EnvoyFailureInput): EnvoyVerdict {
   }
   if (resetReason) {
     const rc = lookupResetReason(resetReason);
-    if (rc) return set(rc.cause, 'medium', `reset reason: ${rc.text}`);
+    if (rc) return set(likelyCause(rc), 'medium', `reset reason: ${rc.text}`);
   }
   if (tf && tf.kind === 'tls') return set(tf.cause, 'medium', `transport failure reason: TLS (${tf.tlsReason})`);
   if (tf && tf.kind === 'connect' && tf.errno) return set(tf.errno.cause, 'medium', `connect error ${tf.errno.errno} ${tf.errno.name}`);

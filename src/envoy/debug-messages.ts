@@ -2,7 +2,35 @@
 // (reference/envoy.md §3.5 and §4 table; wording checked against envoy's connection_impl.cc,
 // conn_pool_base.cc, codec_client.cc, router.cc). The message is the text after `[C12][S34] `/`[Tags: ...] `.
 import type { Cause } from '../events.js';
-import { detailsCause, errnoInfo, h2CloseCause, h2ErrorName, resetCause, tlsReason, transportFailure } from './debug-causes.js';
+import { lookupErrno } from '../errno.js';
+import { detailsVerdict, opensslReason, resetCause, summarizeTransport } from './details.js';
+
+// RFC 9113 §7 error codes, as Envoy's HTTP/2 codec prints them in `stream N closed: <code>`.
+const H2_ERRORS = [
+  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
+] as const;
+
+export function h2ErrorName(code: number): string {
+  return H2_ERRORS[code] ?? `UNKNOWN_${code}`;
+}
+
+/**
+ * Cause of an HTTP/2 stream closed with `code`. The debug line does not say which side sent the
+ * RST_STREAM, so only codes with one reading get a cause: NO_ERROR is a normal close, REFUSED_STREAM is
+ * max-concurrent-streams (DESIGN.md §3), PROTOCOL_ERROR / HTTP_1_1_REQUIRED a protocol disagreement,
+ * INTERNAL_ERROR the upstream dying mid-stream (reference §5); the rest stay `unknown`.
+ */
+export function h2CloseCause(code: number): Cause | null {
+  switch (code) {
+    case 0: return null;
+    case 1: case 13: return 'protocol_mismatch';
+    case 2: return 'upstream_reset';
+    case 7: return 'pool_overflow';
+    default: return 'unknown';
+  }
+}
 
 /**
  * What the message needs from earlier lines to settle its cause:
@@ -37,14 +65,18 @@ const out = (cause: Cause | null, summary: string, fields: Record<string, unknow
 const quiet = (): Omit<MsgMatch, 'msg_type'> => ({ cause: null, emit: false, upstream: null, summary: '', settle: null, fields: {} });
 
 function connectError(kind: string, errText: string): Omit<MsgMatch, 'msg_type'> {
-  const e = errnoInfo(errText);
-  const what = e ? `${errText.trim()} (${e.name})` : errText.trim() || 'no errno';
-  return out(e?.cause ?? 'unknown', `${kind} connect error: ${what}`, { errno: e?.errno ?? (errText.trim() || null), errno_name: e?.name ?? null });
+  const t = errText.trim();
+  const e = t === '' ? undefined : lookupErrno(t);
+  const what = e ? `${t} (${e.name})` : t || 'no errno';
+  const num = e?.errno ?? (/^\d+$/.test(t) ? Number(t) : null);
+  return out(e?.cause ?? 'unknown', `${kind} connect error: ${what}`, { errno: num, errno_name: e?.name ?? null, errno_text: t || null });
 }
 
 function tlsError(text: string, upstream: string | null = null): Omit<MsgMatch, 'msg_type'> {
-  const reason = tlsReason(text);
-  return out('tls', `TLS failure${reason ? `: ${reason}` : ''}`, { tls_reason: reason, transport_failure_reason: text.trim() }, { upstream });
+  const reason = opensslReason(text);
+  // ALPN agreement failures are protocol mismatches, not TLS problems (DESIGN.md §3).
+  const cause = summarizeTransport(text)?.cause === 'protocol_mismatch' ? 'protocol_mismatch' : 'tls';
+  return out(cause, `TLS failure${reason ? `: ${reason}` : ''}`, { tls_reason: reason, transport_failure_reason: text.trim() }, { upstream });
 }
 
 export const MESSAGE_RULES: readonly Rule[] = [
@@ -75,9 +107,9 @@ export const MESSAGE_RULES: readonly Rule[] = [
     re: /^client disconnected, failure reason: ?(.*)$/,
     build: (m) => {
       const tfr = m[1].trim();
-      const t = transportFailure(tfr);
+      const t = summarizeTransport(tfr);
       if (!t) return out('upstream_close', 'upstream connection closed (no failure reason)', { transport_failure_reason: null }, { settle: 'close' });
-      if (t.cause === 'tls') return { ...tlsError(tfr), fields: { transport_failure_reason: tfr, tls_reason: t.tls_reason } };
+      if (t.tls_reason !== null) return { ...tlsError(tfr), fields: { transport_failure_reason: tfr, tls_reason: t.tls_reason } };
       return out(t.cause, `connect failed: ${tfr}`, { transport_failure_reason: tfr, errno: t.errno, errno_name: t.errno_name });
     },
     samples: ['client disconnected, failure reason: delayed connect error: 111', 'client disconnected, failure reason: TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED', 'client disconnected, failure reason: '],
@@ -130,7 +162,7 @@ export const MESSAGE_RULES: readonly Rule[] = [
     type: 'local_reply',
     re: /^Sending local reply with details (\S.*?)\s*$/,
     build: (m) => {
-      const d = detailsCause(m[1]);
+      const d = detailsVerdict(m[1]);
       if (!d) return out(null, `local reply: ${m[1]}`, { details: m[1] });
       const settle: Settle | null = d.cause === null || !d.ambiguous ? null : d.cause === 'upstream_close' ? 'termination' : 'connect';
       return out(d.cause, `local reply: ${m[1]}`, {

@@ -1,7 +1,9 @@
-// Decoders for the texts Envoy writes about a failed upstream: %RESPONSE_CODE_DETAILS%, reset reasons,
-// %UPSTREAM_TRANSPORT_FAILURE_REASON% and the local-reply body (envoy.md §3.1–§3.5). Never throw.
+// The one place that turns what Envoy writes about a failed upstream into a cause (DESIGN.md §3):
+// %RESPONSE_CODE_DETAILS%, reset reasons, %UPSTREAM_TRANSPORT_FAILURE_REASON% and the local-reply body
+// (envoy.md §3.1–§3.5). The access-log classifier (causes.ts), the debug-log messages (debug-messages.ts)
+// and the body parser (body.ts) all read these tables. Never throw.
 import type { Cause } from '../events.js';
-import { lookupErrno, type ErrnoInfo } from './errno.js';
+import { lookupErrno, type ErrnoInfo } from '../errno.js';
 
 export interface ResetReasonInfo {
   /** Canonical underscore form, as in details: `remote_connection_failure`. */
@@ -10,17 +12,27 @@ export interface ResetReasonInfo {
   text: string;
   /** Response flag Envoy sets for it (router.cc streamResetReasonToResponseFlag). */
   flag: string;
+  /** What the reason alone proves; `unknown` when it needs more evidence (see `ambiguous`). */
   cause: Cause;
+  /**
+   * The reason alone cannot place the cause: until Envoy 1.26 a refused connect and a connect timeout
+   * were both `connection failure` with an empty transport reason (envoy#15727); `connection termination`
+   * may be an idle race. The debug parser settles it from the connect line; the access classifier from
+   * duration and body length.
+   */
+  ambiguous?: true;
+  /** The usual reading of an ambiguous reason (ECONNREFUSED is by far the common connect failure). */
+  likely?: Cause;
 }
 
 // envoy.md §3.1 (Http::Utility::resetReasonToString, source/common/http/utility.cc); `connection failure`
 // is the single pre-1.27 reason (split by envoy PR #26750).
 export const RESET_REASONS: readonly ResetReasonInfo[] = [
-  { key: 'connection_failure', text: 'connection failure', flag: 'UF', cause: 'refused' },
-  { key: 'local_connection_failure', text: 'local connection failure', flag: 'UF', cause: 'unknown' },
-  { key: 'remote_connection_failure', text: 'remote connection failure', flag: 'UF', cause: 'refused' },
+  { key: 'connection_failure', text: 'connection failure', flag: 'UF', cause: 'unknown', ambiguous: true, likely: 'refused' },
+  { key: 'local_connection_failure', text: 'local connection failure', flag: 'UF', cause: 'unknown', ambiguous: true },
+  { key: 'remote_connection_failure', text: 'remote connection failure', flag: 'UF', cause: 'unknown', ambiguous: true, likely: 'refused' },
   { key: 'connection_timeout', text: 'connection timeout', flag: 'UF', cause: 'connect_timeout' },
-  { key: 'connection_termination', text: 'connection termination', flag: 'UC', cause: 'upstream_close' },
+  { key: 'connection_termination', text: 'connection termination', flag: 'UC', cause: 'upstream_close', ambiguous: true },
   { key: 'local_reset', text: 'local reset', flag: 'LR', cause: 'local_reset' },
   { key: 'local_refused_stream_reset', text: 'local refused stream reset', flag: 'LR', cause: 'local_reset' },
   { key: 'overflow', text: 'overflow', flag: 'UO', cause: 'pool_overflow' },
@@ -36,6 +48,16 @@ export const RESET_REASONS: readonly ResetReasonInfo[] = [
 
 const REASON_BY_KEY = new Map<string, ResetReasonInfo>();
 for (const r of RESET_REASONS) REASON_BY_KEY.set(r.key, r);
+
+/** The cause to report when nothing more specific is known: the usual reading of an ambiguous reason. */
+export function likelyCause(r: ResetReasonInfo): Cause {
+  return r.likely ?? r.cause;
+}
+
+/** Causes that a bare `connection failure` can turn out to be once the connect line is known. */
+export const CONNECT_FAILURE_CAUSES: ReadonlySet<Cause> = new Set<Cause>(['refused', 'connect_timeout', 'unreachable', 'tls', 'protocol_mismatch', 'resource_exhaustion', 'upstream_reset']);
+/** ... and a bare `connection termination`. */
+export const TERMINATION_CAUSES: ReadonlySet<Cause> = new Set<Cause>(['upstream_close', 'idle_race', 'upstream_reset']);
 
 /** `connection failure` / `connection_failure` / `Connection Failure` to the table entry. */
 export function lookupResetReason(text: string): ResetReasonInfo | undefined {
@@ -95,14 +117,18 @@ const DETAIL_CAUSES: Record<string, Cause | null> = {
   'http2.remote_refuse': 'client_abort',
   overload: 'local_reset',
   drop_overload: 'pool_overflow',
-  cluster_not_found: 'unknown',
-  route_not_found: 'unknown',
+  // A 404/503 the route table answers: configuration, not an upstream failure (the NR/NC flags still say unknown).
+  cluster_not_found: null,
+  route_not_found: null,
   maintenance_mode: 'unknown',
 };
 
 /** Cause implied by a details value alone (`http1.*`/`http2.*` codec errors are protocol errors). */
 export function detailsCause(d: ParsedDetails): Cause | null | undefined {
-  if (d.resetReason) return lookupResetReason(d.resetReason)?.cause ?? 'unknown';
+  if (d.resetReason) {
+    const r = lookupResetReason(d.resetReason);
+    return r ? likelyCause(r) : 'unknown';
+  }
   if (d.basic in DETAIL_CAUSES) return DETAIL_CAUSES[d.basic];
   if (/^http[123]\.(codec_error|.*protocol|invalid|too_many|headers_too_large)/.test(d.basic)) return 'protocol_mismatch';
   return undefined;
@@ -194,4 +220,90 @@ export function parseLocalReplyBody(text: string): LocalReplyBody | undefined {
   if (/^\s*no healthy upstream\s*$/.test(text)) return { retried: false, kind: 'no_healthy_upstream' };
   if (/^\s*upstream request timeout\s*$/.test(text)) return { retried: false, kind: 'timeout' };
   return undefined;
+}
+
+/**
+ * The OpenSSL reason from ssl_socket.cc's drainErrorQueue() text, old (`TLS error: 268435581:SSL routines:
+ * OPENSSL_internal:CERTIFICATE_VERIFY_FAILED`) and new (`TLS_error:|268435703:SSL_routines:OPENSSL_internal:
+ * WRONG_VERSION_NUMBER:TLS_error_end`) formats, with Envoy 1.37's x509 detail when present. The debug log
+ * reports this exact reason; `decodeTransportFailure` also names its class (`certificate_verify_failed`).
+ */
+export function opensslReason(text: string): string | null {
+  if (/Secret is not supplied by SDS/i.test(text)) return 'SDS_SECRET_NOT_SUPPLIED';
+  const m = /OPENSSL_internal:([^:|,"]+)(?::(?!TLS_error_end)([^|,"]+))?/.exec(text.replace(/:TLS_error_end.*$/, ''));
+  if (!m) return null;
+  // Upper-case names keep their underscores; strerror-like text (`Connection_reset_by_peer`) gets spaces back.
+  const norm = (s: string) => (/[a-z]/.test(s) ? s.replace(/_/g, ' ') : s).trim();
+  return m[2] ? `${norm(m[1])}: ${norm(m[2])}` : norm(m[1]);
+}
+
+/** A transport failure reason flattened to event fields. */
+export interface TransportSummary {
+  cause: Cause;
+  errno: number | null;
+  errno_name: string | null;
+  /** OpenSSL reason (CERTIFICATE_VERIFY_FAILED, WRONG_VERSION_NUMBER ...) for TLS failures. */
+  tls_reason: string | null;
+}
+
+/** What an `%UPSTREAM_TRANSPORT_FAILURE_REASON%`-style string says; undefined when empty. */
+export function summarizeTransport(tfr: string | null | undefined): TransportSummary | undefined {
+  const t = (tfr ?? '').trim();
+  const tf = decodeTransportFailure(t);
+  if (!tf) return undefined;
+  if (tf.kind === 'tls') return { cause: tf.cause, errno: null, errno_name: null, tls_reason: opensslReason(t) ?? tf.tlsReason };
+  if (tf.kind === 'connect') return { cause: tf.errno?.cause ?? 'unknown', errno: tf.errno?.errno ?? null, errno_name: tf.errno?.name ?? null, tls_reason: null };
+  return { cause: 'unknown', errno: null, errno_name: null, tls_reason: null };
+}
+
+/** Canonical spelling of a reset reason as the debug log prints it: lower case, spaces. */
+export function normalizeResetReason(reason: string): string {
+  return reason.trim().replace(/_/g, ' ').toLowerCase();
+}
+
+export interface ResetVerdict {
+  cause: Cause;
+  /** The response flag Envoy sets for this reason (router.cc). */
+  flag: string | null;
+  /** True when the reason alone cannot place the cause (see RESET_REASONS). */
+  ambiguous: boolean;
+  transport: TransportSummary | undefined;
+}
+
+/**
+ * Reset reason (+ transport failure reason) -> what they prove, without guessing: an ambiguous reason
+ * stays `unknown` (or its one certain cause) for the caller to settle. A transport reason always wins.
+ */
+export function resetCause(reason: string | null | undefined, tfr?: string | null): ResetVerdict {
+  const transport = summarizeTransport(tfr);
+  const r = reason ? lookupResetReason(reason) : undefined;
+  if (transport) return { cause: transport.cause, flag: r?.flag ?? null, ambiguous: transport.cause === 'unknown', transport };
+  if (!r) return { cause: 'unknown', flag: null, ambiguous: true, transport };
+  return { cause: r.cause, flag: r.flag, ambiguous: r.ambiguous === true, transport };
+}
+
+export interface DetailsVerdict {
+  cause: Cause | null;
+  reset_reason: string | null;
+  transport_failure_reason: string | null;
+  ambiguous: boolean;
+  transport: TransportSummary | undefined;
+}
+
+/**
+ * `upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_111}`, the
+ * debug-log spelling with spaces (`{connection failure}`), or a details value with a cause of its own.
+ * Undefined for details we do not know.
+ */
+export function detailsVerdict(details: string): DetailsVerdict | undefined {
+  const d = parseDetails(details.trim());
+  if (!d) return undefined;
+  if (/^upstream_reset_(?:before|after)_response_started$/.test(d.basic) && d.resetReason !== undefined) {
+    const tfr = d.transportFailureReason?.trim() || null;
+    const v = resetCause(d.resetReason, tfr);
+    return { cause: v.cause, reset_reason: normalizeResetReason(d.resetReason), transport_failure_reason: tfr, ambiguous: v.ambiguous, transport: v.transport };
+  }
+  const c = detailsCause(d);
+  if (c === undefined) return undefined;
+  return { cause: c, reset_reason: null, transport_failure_reason: null, ambiguous: false, transport: undefined };
 }

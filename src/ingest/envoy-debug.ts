@@ -9,7 +9,7 @@ import { makeEvent, type Cause, type Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { isoTime } from '../time.js';
 import { bodyEvent, noteZone, parseBody } from '../envoy/body.js';
-import { CONNECT_FAILURE_CAUSES, TERMINATION_CAUSES } from '../envoy/debug-causes.js';
+import { CONNECT_FAILURE_CAUSES, TERMINATION_CAUSES } from '../envoy/details.js';
 import { splitCustomLine, splitDebugLine, splitIds, type DebugLine } from '../envoy/debug-line.js';
 import { classifyMessage, type MsgMatch } from '../envoy/debug-messages.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';

@@ -5,7 +5,7 @@ import type { Event } from '../events.js';
 import { zoneName, type Zone } from '../time.js';
 import type { IngestContext, IngestOptions, LineParser, TextFormat } from './types.js';
 import { parseErrorLine, upstreamPeer, type ErrorLine } from '../nginx/error-line.js';
-import { classify } from '../nginx/messages.js';
+import { classify, classifyCached } from '../nginx/messages.js';
 import { errorEvent, RecentFailures } from '../nginx/error-event.js';
 import { createAccessLineParser } from '../nginx/access-parser.js';
 import { accessEvent } from '../nginx/access-event.js';
@@ -37,6 +37,8 @@ export function openNginxError(ctx: IngestContext): LineParser {
   const recent = new RecentFailures();
   const access = createAccessLineParser(opts.nginxFormat);
   let inferred: number | undefined;
+  /** `upstream: "..."` URL -> peer (a log names few upstreams). */
+  const peers = new Map<string, string>();
 
   const timeOf = (l: ErrorLine, collectorTimeUs: number | undefined): number | null => {
     if (!l.civil) return collectorTimeUs ?? null;
@@ -58,8 +60,16 @@ export function openNginxError(ctx: IngestContext): LineParser {
   };
 
   const emit = (l: ErrorLine, line: string, lineNo: number, collectorTimeUs: number | undefined): Event | null => {
-    const peer = l.upstream ? upstreamPeer(l.upstream) : undefined;
-    const c = classify(l, peer, recent.lookup);
+    let peer: string | undefined;
+    if (l.upstream) {
+      peer = peers.get(l.upstream);
+      if (peer === undefined) {
+        if (peers.size >= 4096) peers.clear();
+        peer = upstreamPeer(l.upstream);
+        peers.set(l.upstream, peer);
+      }
+    }
+    const c = classifyCached(l, peer, recent.lookup);
     if (c.cause !== null) recent.note(peer ?? c.connectTo, l.connection, c.cause);
     if (c.cause === null && opts.failuresOnly) {
       ctx.stats.ok++;

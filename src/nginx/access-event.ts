@@ -47,6 +47,7 @@ export function accessEvent(p: ParsedAccess, source: string, lineNo: number, raw
       upstream_name: r.upstreamName,
       body_bytes_sent: r.bodyBytes,
       format: p.format,
+      ...(r.tail !== null ? { tail: r.tail } : {}),
       retried: v.retried,
       evidence: v.cause ? 'status' : null,
     },

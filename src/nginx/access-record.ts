@@ -24,6 +24,8 @@ export interface AccessRecord {
   host: string | null;
   upstreamName: string | null;
   bodyBytes: number | null;
+  /** What followed a known format and could not be read by shape (kept raw rather than guessed). */
+  tail: string | null;
 }
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -104,6 +106,7 @@ export function toRecord(v: Record<string, string>): AccessRecord {
     host: dash(v.host) ?? dash(v.http_host) ?? dash(v.server_name),
     upstreamName: dash(v.proxy_upstream_name),
     bodyBytes: num(v.body_bytes_sent),
+    tail: v.tail ?? null,
   };
 }
 

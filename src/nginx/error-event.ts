@@ -10,7 +10,7 @@ export function errorEvent(
   tzAssumed: boolean,
 ): Event {
   const upstream = peer ?? c.connectTo ?? null;
-  const req = l.request ? /^(\S+) (.*?)(?: (HTTP\/[\d.]+))?$/.exec(l.request) : null;
+  const req = l.request ? splitRequest(l.request) : null;
   const summary =
     `[${l.level ?? '?'}] ${l.message}` +
     (c.errnoName ? ` (${c.errnoName})` : l.errno !== undefined ? ` (errno ${l.errno})` : '') +
@@ -21,7 +21,7 @@ export function errorEvent(
   // the contract fields first, then the kind's fields, raw last.
   const ev: Event = {
     // Error-log time has whole seconds and no zone (nginx.md §1.1): 0 digits.
-    time: tsUs === null ? null : isoTime(tsUs, 0),
+    time: tsUs === null ? null : secondsIso(tsUs),
     ts_us: tsUs,
     source,
     line: lineNo,
@@ -63,21 +63,56 @@ export function errorEvent(
   return ev;
 }
 
+let lastUs = NaN;
+let lastIso = '';
+/** isoTime(us, 0), remembered for the last second: error-log lines share their second. */
+function secondsIso(us: number): string {
+  if (us !== lastUs) {
+    lastIso = isoTime(us, 0);
+    lastUs = us;
+  }
+  return lastIso;
+}
+
+const REQUEST_RE = /^(\S+) (.*?)(?: (HTTP\/[\d.]+))?$/;
+/** `GET /x HTTP/1.1` -> [_, method, path, protocol]; REQUEST_RE's result without running it on the common shape. */
+function splitRequest(r: string): [string, string, string, string | undefined] | RegExpExecArray | null {
+  const sp = r.indexOf(' ');
+  const last = r.lastIndexOf(' ');
+  // Fast path: one space-free method, a path, and ` HTTP/x.y` (digits and dots) at the end.
+  if (sp > 0 && last > sp && r.startsWith('HTTP/', last + 1) && last + 6 < r.length && /^[\d.]+$/.test(r.slice(last + 6)) &&
+    !/[\s]/.test(r.slice(0, sp))) {
+    return [r, r.slice(0, sp), r.slice(sp + 1, last), r.slice(last + 1)];
+  }
+  return REQUEST_RE.exec(r);
+}
+
 /** Bounded memory of the last failure per upstream peer and per connection (for `temporarily disabled`). */
 export class RecentFailures {
   private byPeer = new Map<string, Cause>();
-  private byConn = new Map<number, Cause>();
-  constructor(private readonly max = 10_000) {}
+  // Connection ids grow by one per connection: a direct-mapped table keeps the last `max` of them
+  // without a Map insert per line (the hot path: nearly every line is a failure with its own *N).
+  private connIds: Float64Array;
+  private connCauses: (Cause | undefined)[];
+  constructor(private readonly max = 16_384) {
+    this.connIds = new Float64Array(max).fill(-1);
+    this.connCauses = new Array<Cause | undefined>(max).fill(undefined);
+  }
   note(peer: string | undefined, conn: number | undefined, cause: Cause): void {
-    if (peer !== undefined) {
+    if (peer !== undefined && this.byPeer.get(peer) !== cause) {
       if (this.byPeer.size >= this.max) this.byPeer.clear();
       this.byPeer.set(peer, cause);
     }
     if (conn !== undefined) {
-      if (this.byConn.size >= this.max) this.byConn.clear();
-      this.byConn.set(conn, cause);
+      const i = conn % this.max;
+      this.connIds[i] = conn;
+      this.connCauses[i] = cause;
     }
   }
   lookup = (peer: string | undefined, conn: number | undefined): Cause | undefined =>
-    (peer !== undefined ? this.byPeer.get(peer) : undefined) ?? (conn !== undefined ? this.byConn.get(conn) : undefined);
+    (peer !== undefined ? this.byPeer.get(peer) : undefined) ?? (conn !== undefined ? this.connAt(conn) : undefined);
+  private connAt(conn: number): Cause | undefined {
+    const i = conn % this.max;
+    return this.connIds[i] === conn ? this.connCauses[i] : undefined;
+  }
 }

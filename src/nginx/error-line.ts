@@ -56,8 +56,9 @@ const LEVEL_HEAD = new RegExp(`^(?:nginx: )?\\[${LEVEL_RE}\\] (?:(\\d+)#(\\d+): 
 const PID_HEAD = /^(\d+)#(\d+): (?:\*(\d+) )?/;
 const CONN_HEAD = /^\*(\d+) /;
 
-const ACTION_TAIL = / while ([A-Za-z0-9 /_-]+)$/;
-const ERRNO_TAIL = / \((\d+): ([^()]*)\)$/;
+/** Reference grammar for the hand-written tails below (actionAt, errnoAt); tests compare both. */
+export const ACTION_TAIL = / while ([A-Za-z0-9 /_-]+)$/;
+export const ERRNO_TAIL = / \((\d+): ([^()]*)\)$/;
 const SSL_TAIL = / \(SSL: ?(.*)\)$/;
 
 type CtxKey = 'client' | 'udp client' | 'server' | 'request' | 'subrequest' | 'upstream' | 'host' | 'referrer' |
@@ -79,7 +80,11 @@ export function parseErrorLine(line: string, allowFragment = true): ErrorLine | 
   let civil: ErrorLine['civil'];
   let bodyStart: number;
   const c0 = line.charCodeAt(0);
-  if (c0 >= 48 && c0 <= 57 && line.charCodeAt(4) === 47 /* / */) m = FULL_HEAD.exec(line);
+  if (c0 >= 48 && c0 <= 57 && line.charCodeAt(4) === 47 /* / */) {
+    const fast = parseHeadFast(line);
+    if (fast !== undefined) return parseBody(line, fast.civil, fast.level, fast.pid, fast.tid, fast.conn, fast.bodyStart, false, 0);
+    m = FULL_HEAD.exec(line);
+  }
   if (!m && line.length > 30) {
     m = EMBED.exec(line);
     if (m) offset = m.index;
@@ -113,10 +118,98 @@ export function parseErrorLine(line: string, allowFragment = true): ErrorLine | 
       bodyStart = 0;
     }
   }
+  return parseBody(line, civil, level, pid === undefined ? undefined : +pid, tid === undefined ? undefined : +tid,
+    conn === undefined ? undefined : +conn, bodyStart, fragment, offset);
+}
+
+interface FastHead { civil: NonNullable<ErrorLine['civil']>; level: string; pid: number; tid: number; conn: number | undefined; bodyStart: number }
+
+/** Digits at [from, to) as a number; -1 when any is not a digit. */
+function digitsAt(line: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** A run of 1+ digits from `from`; [value, end] or undefined. */
+function digitRun(line: string, from: number): [number, number] | undefined {
+  let i = from;
+  let n = 0;
+  for (;;) {
+    const c = line.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) break;
+    n = n * 10 + c;
+    i++;
+  }
+  return i === from ? undefined : [n, i];
+}
+
+/**
+ * FULL_HEAD without the regex (the error-log hot path, most lines start this way):
+ * `YYYY/MM/DD HH:MM:SS [level] PID#TID: [*CONN ]`. Undefined = let the regex decide.
+ */
+function parseHeadFast(line: string): FastHead | undefined {
+  if (line.charCodeAt(7) !== 47 || line.charCodeAt(10) !== 32 || line.charCodeAt(13) !== 58 || line.charCodeAt(16) !== 58 ||
+    line.charCodeAt(19) !== 32 || line.charCodeAt(20) !== 91 /* [ */) return undefined;
+  const y = digitsAt(line, 0, 4), mo = digitsAt(line, 5, 7), d = digitsAt(line, 8, 10);
+  const h = digitsAt(line, 11, 13), mi = digitsAt(line, 14, 16), se = digitsAt(line, 17, 19);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return undefined;
+  const close = line.indexOf('] ', 21);
+  if (close < 0 || close > 27) return undefined;
+  const level = LEVEL_OF.get(line.slice(21, close));
+  if (level === undefined) return undefined;
+  const p = digitRun(line, close + 2);
+  if (!p || line.charCodeAt(p[1]) !== 35 /* # */) return undefined;
+  const t = digitRun(line, p[1] + 1);
+  if (!t || line.charCodeAt(t[1]) !== 58 || line.charCodeAt(t[1] + 1) !== 32) return undefined;
+  let bodyStart = t[1] + 2;
+  let conn: number | undefined;
+  if (line.charCodeAt(bodyStart) === 42 /* * */) {
+    const c = digitRun(line, bodyStart + 1);
+    if (c && line.charCodeAt(c[1]) === 32) {
+      conn = c[0];
+      bodyStart = c[1] + 1;
+    }
+  }
+  return { civil: [y, mo, d, h, mi, se], level, pid: p[0], tid: t[0], conn, bodyStart };
+}
+
+const LEVEL_OF = new Map<string, string>(LEVELS.map((l) => [l, l]));
+
+function isActionChar(c: number): boolean {
+  // [A-Za-z0-9 /_-]
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 32 || c === 95 || c === 45;
+}
+
+/** ACTION_TAIL without backtracking: the leftmost " while " inside the trailing run of action characters. */
+function actionAt(head: string): number {
+  let j = head.length;
+  while (j > 0 && isActionChar(head.charCodeAt(j - 1))) j--;
+  const k = head.indexOf(' while ', j);
+  return k >= 0 && k + 7 < head.length ? k : -1;
+}
+
+/** ERRNO_TAIL by hand: ` (NNN: text)` at the end, the text without parentheses. */
+function errnoAt(head: string): number {
+  const n = head.length;
+  if (head.charCodeAt(n - 1) !== 41 /* ) */) return -1;
+  const open = head.lastIndexOf('(');
+  if (open < 1 || head.charCodeAt(open - 1) !== 32 || head.indexOf(')', open) !== n - 1) return -1;
+  const r = digitRun(head, open + 1);
+  if (!r || head.charCodeAt(r[1]) !== 58 || head.charCodeAt(r[1] + 1) !== 32) return -1;
+  return open - 1;
+}
+
+function parseBody(line: string, civil: ErrorLine['civil'], level: string | undefined, pid: number | undefined, tid: number | undefined,
+  connection: number | undefined, bodyStart: number, fragment: boolean, offset: number): ErrorLine {
   // Every field present from the start: one hidden class for all lines (STYLE.md §13).
   const out: ErrorLine = {
-    civil, level, pid: pid === undefined ? undefined : +pid, tid: tid === undefined ? undefined : +tid,
-    connection: conn === undefined ? undefined : +conn, message: '', errno: undefined, errnoText: undefined,
+    civil, level, pid, tid,
+    connection, message: '', errno: undefined, errnoText: undefined,
     ssl: undefined, action: undefined, client: undefined, udp: false, server: undefined, request: undefined,
     subrequest: undefined, upstream: undefined, host: undefined, referrer: undefined, luaContext: undefined,
     bytesClient: undefined, bytesUpstream: undefined, truncated: false, fragment, offset,
@@ -127,21 +220,24 @@ export function parseErrorLine(line: string, allowFragment = true): ErrorLine | 
 
   const ctxAt = findContext(line, bodyStart);
   let head = ctxAt < 0 ? line.slice(bodyStart) : line.slice(bodyStart, ctxAt);
-  const a = ACTION_TAIL.exec(head);
-  if (a) {
-    out.action = a[1];
-    head = head.slice(0, a.index);
+  const a = actionAt(head);
+  if (a >= 0) {
+    out.action = head.slice(a + 7);
+    head = head.slice(0, a);
   }
-  const e = ERRNO_TAIL.exec(head);
-  if (e) {
-    out.errno = +e[1];
-    out.errnoText = e[2];
-    head = head.slice(0, e.index);
+  const e = errnoAt(head);
+  if (e >= 0) {
+    const colon = head.indexOf(':', e + 2);
+    out.errno = +head.slice(e + 2, colon);
+    out.errnoText = head.slice(colon + 2, head.length - 1);
+    head = head.slice(0, e);
   }
-  const s = SSL_TAIL.exec(head);
-  if (s) {
-    out.ssl = s[1];
-    head = head.slice(0, s.index);
+  if (head.charCodeAt(head.length - 1) === 41) {
+    const s = SSL_TAIL.exec(head);
+    if (s) {
+      out.ssl = s[1];
+      head = head.slice(0, s.index);
+    }
   }
   out.message = head;
   if (ctxAt >= 0) parseContext(line, ctxAt, out);

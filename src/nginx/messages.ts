@@ -5,7 +5,7 @@
 // depending on the phase (nginx.md §3.3–3.5).
 import type { Cause } from '../events.js';
 import type { ErrorLine } from './error-line.js';
-import { errnoOf } from './errno.js';
+import { errnoByNumber } from '../errno.js';
 import { phaseOf, type Phase } from './phase.js';
 import { tlsReasonFromSsl, type TlsReason } from './tls-reason.js';
 
@@ -80,9 +80,29 @@ export type PreviousLookup = (upstream: string | undefined, connection: number |
 const CONNECT_TO = /^(?:kevent\(\) reported that )?connect\(\) to (.+) failed$/;
 const H2_CODE = /(\d+)$/;
 
+/** Lines repeat a handful of shapes: classify each once (bounded; results are never mutated by callers). */
+const MEMO = new Map<string, Classified>();
+const MEMO_MAX = 4096;
+
+/** `classify`, memoised on everything it reads (except the `previous` rule, which reads history). */
+export function classifyCached(l: ErrorLine, upstreamPeer: string | undefined, previous?: PreviousLookup): Classified {
+  const peerKind = upstreamPeer === undefined ? 0 : upstreamPeer.charCodeAt(0) === 91 ? 1 : upstreamPeer.startsWith('unix:') ? 2 : 3;
+  const key = l.message + '\u0000' + (l.errno ?? '') + '\u0000' + (l.errnoText ?? '') + '\u0000' + (l.action ?? '') + '\u0000' +
+    (l.ssl ?? '') + '\u0000' + (l.level ?? '') + (l.connection === undefined ? 'n' : 'c') + (l.client === undefined ? 'n' : 'c') +
+    (l.upstream === undefined ? 'n' : 'u') + peerKind;
+  const hit = MEMO.get(key);
+  if (hit !== undefined) return hit;
+  const c = classify(l, upstreamPeer, previous);
+  if (c.rule !== 'previous') {
+    if (MEMO.size >= MEMO_MAX) MEMO.clear();
+    MEMO.set(key, c);
+  }
+  return c;
+}
+
 export function classify(l: ErrorLine, upstreamPeer: string | undefined, previous?: PreviousLookup): Classified {
   const phase = phaseOf(l.action);
-  const en = l.errno === undefined ? undefined : errnoOf(l.errno, l.errnoText);
+  const en = l.errno === undefined ? undefined : errnoByNumber(l.errno, l.errnoText);
   const out: Classified = { cause: null, rule: null, phase, errnoName: en?.name, why: '' };
   const ct = CONNECT_TO.exec(l.message);
   if (ct) out.connectTo = ct[1];
