@@ -1,7 +1,8 @@
 // The command line: `resetscope analyze|events|flows [inputs..]`. Exit codes: 0 ran, 1 a
 // --fail-on cause was found, 2 usage or I/O error (one clear line; the stack only with --debug).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+// Start-up: yargs (~90 ms to load) and the renderers are imported only when needed; the common
+// command lines (analyze/events with known options) are read by fastArgs without yargs.
+import type yargsType from 'yargs';
 import { UserError, EXIT } from './errors.js';
 import { CAUSES, type Cause, type Event } from './events.js';
 import { parseZone, UTC, parseIso, parseEpochSeconds, isoTime, type Zone } from './time.js';
@@ -9,7 +10,6 @@ import { openPipeline, type PipelineOptions } from './pipeline.js';
 import { analyzeEvents } from './correlate/analyze.js';
 import fs from 'node:fs';
 import { buildReport } from './correlate/report.js';
-import { RENDERERS } from './render/index.js';
 import { ndjsonWriter } from './render/ndjson.js';
 import { shouldUseColor } from './terminal/color.js';
 import { createProgress } from './terminal/progress.js';
@@ -110,10 +110,12 @@ export async function runAnalyze(argv: CommonArgs): Promise<number> {
   const result = await analyzeEvents(pipe, options, {
     live: live !== null && stdinIsLive(pipe.runs.map((r) => r.input.name)),
     onIncident: live ? (inc) => { live.write({ type: 'incident', ...inc }); } : undefined,
-    onProgress: () => progress.update(pipe.bytesRead()),
+    onProgress: (p) => progress.update(p.bytesRead()),
+    // Files can be read twice (analyze.ts: a multi-input run over its buffer budget).
+    reopen: (skews) => openPipeline(argv.inputs ?? [], { ...options, skews }),
   });
   progress.done();
-  const report = buildReport(pipe.runs, result.corr, result.incidents, options, result.skews, pipe.ignored, result.assumptions);
+  const report = buildReport(result.pipe.runs, result.corr, result.incidents, options, result.skews, pipe.ignored, result.assumptions);
   warnSkipped(report, argv.quiet);
   if (format === 'ndjson') {
     const line = { type: 'summary', verdict: report.verdict?.id ?? null, stats: report.stats, inputs: report.inputs, assumptions: report.assumptions };
@@ -122,6 +124,7 @@ export async function runAnalyze(argv: CommonArgs): Promise<number> {
   } else {
     const color = !argv.output && shouldUseColor(process.stdout, process.env, argv.color);
     const width = process.stdout.columns ?? Number(process.env.COLUMNS ?? 120);
+    const { RENDERERS } = await import('./render/index.js');
     await emit(RENDERERS[format](report, { color, width }), argv.output);
   }
   return exitFor(report, failOn);
@@ -182,8 +185,9 @@ export async function runEvents(argv: CommonArgs): Promise<number> {
   return EXIT.OK;
 }
 
-export function buildParser(args: string[]) {
-  const common = (y: ReturnType<typeof yargs>) =>
+export async function buildParser(args: string[]) {
+  const yargs = (await import('yargs')).default;
+  const common = (y: ReturnType<typeof yargsType>) =>
     y
       .positional('inputs', { type: 'string', array: true, describe: 'files, directories, .gz, or - for stdin (default: stdin)' })
       .option('input-format', { type: 'string', describe: 'skip sniffing: envoy-access, envoy-debug, envoy-body, nginx-error, nginx-access, pcap' })
@@ -235,7 +239,7 @@ export async function main(args: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;
   try {
     let usageError: string | null = null;
-    const parsed = await buildParser(args)
+    const parsed = fastArgs(args) ?? await (await buildParser(args))
       .fail((msg, err) => {
         if (err) throw err;
         usageError = msg;
@@ -259,6 +263,56 @@ export async function main(args: string[]): Promise<number> {
     return EXIT.ERROR;
   }
   return exitCode;
+}
+
+/** Options fastArgs reads (anything else, --help included, goes to yargs). */
+const STRING_OPTS: Record<string, string> = {
+  'input-format': 'input-format', tz: 'tz', from: 'from', to: 'to', 'envoy-format': 'envoy-format', 'nginx-format': 'nginx-format',
+  keylog: 'keylog', skew: 'skew', output: 'output', o: 'output', format: 'format', f: 'format', 'fail-on': 'fail-on',
+};
+const BOOL_OPTS: Record<string, [string, boolean]> = {
+  quiet: ['quiet', true], q: ['quiet', true], color: ['color', true], 'no-color': ['color', false], debug: ['debug', true],
+};
+
+/**
+ * `analyze`/`events` with plain, valid options, read as yargs would read them (same keys, same
+ * defaults); null for anything else — help, version, unknown or repeated options, values that
+ * start with '-', `-` (stdin) and `--`, bundled short flags, a --format outside the choices — which yargs then
+ * parses (and reports) as before.
+ */
+export function fastArgs(args: string[]): (CommonArgs & { _: string[] }) | null {
+  const cmd = args[0];
+  if (cmd !== 'analyze' && cmd !== 'events') return null;
+  const out: Record<string, unknown> = { _: [cmd] };
+  const inputs: string[] = [];
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-')) { inputs.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = a.slice(a.startsWith('--') ? 2 : 1, eq >= 0 ? eq : undefined);
+    if (!a.startsWith('--') && name.length !== 1) return null;
+    if (a.startsWith('--') && name.length < 2) return null;
+    const key = STRING_OPTS[name];
+    if (key !== undefined) {
+      if (key === 'fail-on' && cmd !== 'analyze') return null;
+      let v: string | undefined;
+      if (eq >= 0) v = a.slice(eq + 1);
+      else v = args[++i];
+      if (v === undefined || (v.startsWith('-') && v !== '-') || (eq >= 0 && !a.startsWith('--'))) return null;
+      if (key === 'skew') { const l = (out.skew as string[] | undefined) ?? []; l.push(v); out.skew = l; }
+      else if (out[key] !== undefined) return null;
+      else out[key] = v;
+      continue;
+    }
+    const b = BOOL_OPTS[name];
+    if (b === undefined || eq >= 0 || out[b[0]] !== undefined) return null;
+    out[b[0]] = b[1];
+  }
+  const choices: readonly string[] = cmd === 'analyze' ? REPORT_FORMATS : ['ndjson', 'json'];
+  if (out.format === undefined) out.format = choices[0];
+  else if (!choices.includes(out.format as string)) return null;
+  if (inputs.length) out.inputs = inputs;
+  return out as unknown as CommonArgs & { _: string[] };
 }
 
 export { isoTime };

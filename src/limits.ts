@@ -29,10 +29,14 @@ export const LIMITS = {
   /** An input that yields nothing for this long (wall clock: a live pipe) releases what the reorder window holds. */
   REORDER_IDLE_FLUSH_MS: 1000,
   /**
-   * Events held before correlation so clock offsets can be estimated first (incidents are judged
-   * on corrected times). Beyond this, analyze streams without estimation and says so.
+   * Events held before correlation so clock offsets between inputs can be estimated first
+   * (incidents are judged on corrected times); a backstop to MAX_BUFFERED_BYTES. Beyond either,
+   * analyze estimates from what it holds and reads the inputs again, or (stdin) streams without
+   * estimation and says so (src/correlate/analyze.ts). One input holds nothing.
    */
   MAX_BUFFERED_EVENTS: 500_000,
+  /** The same in (approximate) bytes of held events: what keeps a multi-input run's RSS bounded. */
+  MAX_BUFFERED_BYTES: 32 * 1024 * 1024,
   /** Matched pairs kept per pair of inputs for skew estimation; more adds nothing but memory. */
   MAX_SKEW_PAIRS: 2_000,
   /** Largest offset accepted as a time-zone difference on an input whose zone was assumed (UTC±14). */
@@ -43,6 +47,13 @@ export const LIMITS = {
   LIVE_NEAR_NOW_US: 15 * 60 * 1_000_000,
   /** Failure events with no upstream waiting for an incident to join (all are counted). */
   MAX_ORPHANS: 10_000,
+  /** Rows of the report's by_upstream table; failures toward further upstreams are counted in an "other" row. */
+  MAX_UPSTREAM_ROWS: 10_000,
+  /** Upstreams with context events held at once; beyond it, context older than the correlation window is dropped. */
+  MAX_CONTEXT_UPSTREAMS: 10_000,
+  /** Client addresses remembered (to tell client-side connections) and servers' SNI/ALPN remembered. */
+  MAX_CLIENT_IPS: 10_000,
+  MAX_SNI_SERVERS: 10_000,
   /** Context events (flows, GOAWAYs, alerts, responses) kept per upstream to judge its incidents. */
   MAX_CONTEXT_PER_UPSTREAM: 500,
   /** How far before an incident's first failure its context is looked at (a SYN before a connect timeout, a FIN before an idle race). */

@@ -8,7 +8,7 @@ import { FORMATS, formatByName } from './ingest/registry.js';
 import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
 import { isoTime, zoneName } from './time.js';
-import { mergeByTime } from './merge.js';
+import { mergeBatches } from './merge.js';
 import { loadKeyFiles } from './tls-decrypt/key-files.js';
 import type { KeyStore } from './tls-decrypt/index.js';
 
@@ -153,6 +153,9 @@ function textFallbacks(format: Pick<Format, 'name'>): TextFormat[] {
 export interface Pipeline {
   runs: SourceRun[];
   ignored: string[];
+  /** Every input's events merged by time, in batches (use either this or `events`, once). */
+  batches: AsyncIterable<Event[]>;
+  /** The same, one event at a time. */
   events: AsyncIterable<Event>;
   totalBytes: number | null;
   bytesRead(): number;
@@ -183,13 +186,19 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   }
   const sizes = runs.map((r) => r.input.size);
   const totalBytes = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
+  const batches = mergeBatches(runs.map((r) => runSource(r, options, keyStore)));
   return {
     runs,
     ignored,
-    events: mergeByTime(runs.map((r) => runSource(r, options, keyStore))),
+    batches,
+    events: flatten(batches),
     totalBytes,
     bytesRead: () => runs.reduce((a, r) => a + r.input.rawBytesRead(), 0),
   };
+}
+
+async function* flatten(batches: AsyncIterable<Event[]>): AsyncGenerator<Event> {
+  for await (const b of batches) yield* b;
 }
 
 function closeInput(input: OpenedInput) {

@@ -1,8 +1,22 @@
-// `analyze`: events -> (buffer, estimate clock offsets, apply them) -> correlator -> incidents.
-// Incidents are judged on corrected times, so events are held first — up to
-// LIMITS.MAX_BUFFERED_EVENTS; beyond it, and for live pipes (where holding would delay every
-// incident until the pipe closes), they stream straight through without estimation, and the
-// report says so.
+// `analyze`: events -> (estimate clock offsets, apply them) -> correlator -> incidents.
+//
+// Memory (DESIGN.md §1): nothing here grows with the input. Incidents are judged on corrected
+// times, so when clocks must be estimated events are held first — but only up to a byte budget
+// (LIMITS.MAX_BUFFERED_BYTES, and LIMITS.MAX_BUFFERED_EVENTS as a backstop):
+//  - One input (or every input but one given --skew): there is no clock to estimate, so events
+//    stream straight into the correlator. This is the common case and the big-file case.
+//  - Several inputs that fit the budget: held, offsets estimated from every matched pair, applied,
+//    correlated — exactly as before (every lab incident and e2e test is this path).
+//  - Several inputs over the budget, all files (re-openable): the offsets are estimated from the
+//    pairs in the first budget's worth of events, the held events are dropped, and every input is
+//    read again with the offsets applied at its source, so the merge orders corrected times and the
+//    correlator streams. We chose this over a full first pass collecting only compact pairs because
+//    collectPairs needs the capture side's events indexed (not compact), the window already gives
+//    up to LIMITS.MAX_SKEW_PAIRS pairs per pair of inputs in practice, and it keeps one estimator
+//    for both paths (so verdicts cannot drift between small and large runs). The cost: inputs whose
+//    pairs only appear after the first window are not estimated (the report says the basis).
+//  - Over the budget with stdin among the inputs (cannot be read twice) and live pipes: stream
+//    without estimation, and the report says so.
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import type { Incident } from '../report.js';
@@ -17,12 +31,19 @@ export interface AnalyzeOptions {
   /** The input is a pipe that stays open: stream, and close incidents on the wall clock too. */
   live?: boolean;
   onIncident?: (inc: Incident) => void;
-  /** Called every 1024 events. */
-  onProgress?: () => void;
-  /** Tests: a smaller buffer limit. */
+  /** Called every 1024 events or so, with the pipeline being read (a second pass has its own). */
+  onProgress?: (pipe: Pipeline) => void;
+  /** Tests: a smaller buffer limit (events). */
   maxBuffered?: number;
+  /** Tests: a smaller buffer limit (approximate bytes, see approxEventBytes). */
+  maxBufferedBytes?: number;
   /** Tests: the live tick period (ms). */
   tickMs?: number;
+  /**
+   * Open every input again with these offsets (µs per input name) applied at the source. Given by
+   * callers whose inputs can be read twice; without it an over-budget run streams unestimated.
+   */
+  reopen?: (skews: Map<string, number>) => Promise<Pipeline>;
 }
 
 export interface AnalyzeResult {
@@ -31,6 +52,36 @@ export interface AnalyzeResult {
   skews: Map<string, SkewInfo>;
   /** Sentences for the report's assumptions. */
   assumptions: string[];
+  /** The pipeline whose inputs' stats describe the run (the second one after a re-read). */
+  pipe: Pipeline;
+}
+
+/**
+ * Rough heap bytes of a held event: a fixed part for its ~30-40 fields (measured ~1.6 KB for an
+ * NGINX error event with V8 on x64) plus its two long strings. Deterministic, so tests are too.
+ */
+export function approxEventBytes(e: Event): number {
+  return EVENT_BASE_BYTES + 2 * ((typeof e.raw === 'string' ? e.raw.length : 0) + (typeof e.summary === 'string' ? e.summary.length : 0));
+}
+const EVENT_BASE_BYTES = 1024;
+
+/**
+ * NginxJoin pairs nginx error lines with access lines; with no access line in sight it would only
+ * hold error lines. It starts when an input was sniffed as an access log, or at the first access
+ * line of a mixed input (its earlier error lines then go unjoined: they are still correlated).
+ */
+class JoinWhenNeeded {
+  private join: NginxJoin | null;
+  constructor(pipe: Pipeline) {
+    this.join = pipe.runs.some((r) => r.format?.name === 'nginx-access') ? new NginxJoin() : null;
+  }
+  add(ev: Event): void {
+    if (this.join === null) {
+      if (ev.kind !== 'nginx.access') return;
+      this.join = new NginxJoin();
+    }
+    this.join.add(ev);
+  }
 }
 
 export async function analyzeEvents(pipe: Pipeline, options: PipelineOptions, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
@@ -39,61 +90,92 @@ export async function analyzeEvents(pipe: Pipeline, options: PipelineOptions, op
   for (const [k, v] of options.skews ?? []) skews.set(k, { us: v, source: 'given' });
   const assumptions: string[] = [];
   const limit = opts.maxBuffered ?? LIMITS.MAX_BUFFERED_EVENTS;
+  const byteLimit = opts.maxBufferedBytes ?? LIMITS.MAX_BUFFERED_BYTES;
   let n = 0;
-  const progress = () => { if ((++n & 0x3ff) === 0) opts.onProgress?.(); };
+  const progress = (p: Pipeline, k: number) => {
+    const before = n;
+    n += k;
+    if ((before >> 10) !== (n >> 10)) opts.onProgress?.(p);
+  };
+  /** Every (remaining) event of `it` straight into the correlator. */
+  const stream = async (p: Pipeline, it: AsyncIterator<Event[]>) => {
+    const join = new JoinWhenNeeded(p);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      const batch = r.value;
+      for (let i = 0; i < batch.length; i++) { join.add(batch[i]); corr.add(batch[i]); }
+      progress(p, batch.length);
+    }
+  };
 
   if (opts.live) {
     // Live: every event goes straight in; a timer closes incidents that went quiet.
-    const join = new NginxJoin();
     const timer = setInterval(() => corr.tick(), opts.tickMs ?? 1000);
     try {
-      for await (const ev of pipe.events) {
-        join.add(ev);
-        corr.add(ev);
-        progress();
-      }
+      await stream(pipe, pipe.batches[Symbol.asyncIterator]());
     } finally {
       clearInterval(timer);
     }
     assumptions.push('Live input: events were correlated as they arrived, without estimating clock offsets between inputs (use --skew if hosts disagree).');
-    return { corr, incidents: corr.finish(), skews, assumptions };
+    return { corr, incidents: corr.finish(), skews, assumptions, pipe };
+  }
+
+  const it = pipe.batches[Symbol.asyncIterator]();
+  // Offsets are only estimated between inputs, for inputs not given one (estimateSkews).
+  const estimating = pipe.runs.length >= 2 && pipe.runs.some((r) => !options.skews?.has(r.input.name));
+  if (!estimating) {
+    await stream(pipe, it);
+    return { corr, incidents: corr.finish(), skews, assumptions, pipe };
   }
 
   const held: Event[] = [];
-  const it = pipe.events[Symbol.asyncIterator]();
-  let overflow = false;
+  let heldBytes = 0;
+  let over = false;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
-    progress();
-    if (held.length < limit) { held.push(r.value); continue; }
-    // Over the limit: correlate what is held, in merge order, and stream the rest.
-    overflow = true;
-    assumptions.push(`More than LIMITS.MAX_BUFFERED_EVENTS=${limit} events: clock offsets were not estimated; events were correlated as they came (use --skew if hosts disagree).`);
-    const join = new NginxJoin();
-    for (const e of held) { join.add(e); corr.add(e); }
-    held.length = 0;
-    join.add(r.value);
-    corr.add(r.value);
-    for (;;) {
-      const x = await it.next();
-      if (x.done) break;
-      progress();
-      join.add(x.value);
-      corr.add(x.value);
-    }
-    break;
+    for (const e of r.value) { held.push(e); heldBytes += approxEventBytes(e); }
+    progress(pipe, r.value.length);
+    if (held.length > limit || heldBytes > byteLimit) { over = true; break; }
   }
-  if (!overflow) {
+  if (!over) {
     NginxJoin.joinAll(held);
     estimateAndApply(held, pipe, options, skews, assumptions);
     for (const e of held) corr.add(e);
+    return { corr, incidents: corr.finish(), skews, assumptions, pipe };
   }
-  return { corr, incidents: corr.finish(), skews, assumptions };
+
+  const why = `more than ${held.length > limit ? `LIMITS.MAX_BUFFERED_EVENTS=${limit} events` : `LIMITS.MAX_BUFFERED_BYTES=${Math.round(byteLimit / 1048576)} MiB of events`}`;
+  if (opts.reopen && pipe.runs.every((r) => r.input.name !== '-')) {
+    // Estimate from the window, then read everything again with the offsets applied at the source.
+    NginxJoin.joinAll(held);
+    estimateAndApply(held, pipe, options, skews, assumptions, false);
+    const window = held.length;
+    held.length = 0;
+    await it.return?.(undefined);
+    const applied = new Map(options.skews ?? []);
+    for (const [name, s] of skews) if (s.source === 'estimated' && s.us !== 0) applied.set(name, s.us);
+    assumptions.push(`Inputs hold ${why}: clock offsets were estimated from the first ${window} events (in time order), then every input was read again with them applied.`);
+    const second = await opts.reopen(applied);
+    await stream(second, second.batches[Symbol.asyncIterator]());
+    return { corr, incidents: corr.finish(), skews, assumptions, pipe: second };
+  }
+  // Cannot read twice: correlate what is held, in merge order, and stream the rest.
+  assumptions.push(`${capitalize(why)}: clock offsets were not estimated; events were correlated as they came (use --skew if hosts disagree).`);
+  const join = new JoinWhenNeeded(pipe);
+  for (const e of held) { join.add(e); corr.add(e); }
+  held.length = 0;
+  await stream(pipe, it);
+  return { corr, incidents: corr.finish(), skews, assumptions, pipe };
+}
+
+function capitalize(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
 /** Estimate each input's offset from matched pairs, shift its events, and re-sort by time (stable). */
-export function estimateAndApply(held: Event[], pipe: Pick<Pipeline, 'runs'>, options: PipelineOptions, skews: Map<string, SkewInfo>, assumptions: string[]): void {
+export function estimateAndApply(held: Event[], pipe: Pick<Pipeline, 'runs'>, options: PipelineOptions, skews: Map<string, SkewInfo>, assumptions: string[], apply = true): void {
   const captureSources = new Set<string>();
   for (const e of held) if (e.frame !== undefined) captureSources.add(e.source);
   const zoneAssumed = new Set(pipe.runs.filter((r) => r.stats.tz !== undefined && !options.tzGiven).map((r) => r.input.name));
@@ -122,7 +204,7 @@ export function estimateAndApply(held: Event[], pipe: Pick<Pipeline, 'runs'>, op
       assumptions.push(`Clock of ${name} estimated ${fmtS(e.us)} s off (${e.confidence} confidence; ${basis}) and shifted by it.${zone}`);
     }
   }
-  if (!moved) return;
+  if (!moved || !apply) return;
   for (const e of held) {
     const s = skews.get(e.source);
     if (s && s.source === 'estimated' && s.us !== 0) applySkew(e, s.us);

@@ -27,7 +27,7 @@ import type { Cause, Event, Origin } from '../events.js';
 import { LIMITS } from '../limits.js';
 import type { Evidence, Incident, SummaryRow, Timeline } from '../report.js';
 import { isoTime } from '../time.js';
-import { createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
+import { COLLECTOR_MAX_MARKS, createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
 import { DEFAULT_ORIGIN, EXPLAIN, fixFor, nextCommands, splitHostPort, type Target } from './playbook.js';
 import { describe, isCapture, refOf, resolutionUs, strength } from './evidence.js';
 import { flowStartUs } from './skew.js';
@@ -51,12 +51,27 @@ interface Building {
   timeless: number;
   /** Wall clock (ms) of the last failure added: live pipes close incidents on it. */
   lastWallMs: number;
+  /** How many of `events` weigh 1 (strength): addTo replaces one of them with stronger evidence. */
+  weak: number;
 }
+
+/** The by_upstream row that counts failures toward upstreams beyond LIMITS.MAX_UPSTREAM_ROWS. */
+export const OTHER_UPSTREAMS = '(other upstreams)';
 
 type Row = SummaryRow & { firstUs: number | null; lastUs: number | null };
 
 export function normalizeUpstream(u: unknown): string | null {
   if (typeof u !== 'string' || !u || u === '-') return null;
+  // Few distinct upstreams, many events: remember the answers (bounded: cleared when full).
+  let n = normalized.get(u);
+  if (n === undefined) {
+    if (normalized.size >= 4096) normalized.clear();
+    normalized.set(u, (n = normalizeUncached(u)));
+  }
+  return n;
+}
+const normalized = new Map<string, string>();
+function normalizeUncached(u: string): string {
   return u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
 }
 
@@ -94,6 +109,19 @@ export class Correlator {
   /** Time range of each input (a capture that stopped recording cannot tell a RST was absent). */
   private ranges = new Map<string, { first: number; last: number }>();
   private tl: TimelineCollector | null;
+  /**
+   * Marks offered to the timeline. Every mark add() offers is a failure (cause set, not `first`);
+   * once COLLECTOR_MAX_MARKS are held the collector only swaps a failure in for a non-failure
+   * mark, and there are none, so later offers are no-ops: skip them (and their strings).
+   */
+  private marks = 0;
+  /** No open incident ends before this (a lower bound): closeIdle has nothing to do until now passes it + the gap. */
+  private minEndUs = Infinity;
+  /** No timed orphan is older than this (a lower bound). */
+  private minOrphanUs = Infinity;
+  /** The last client address string seen and its IP (lines of one client come in runs). */
+  private lastClient: unknown = undefined;
+  private lastClientIp: string | null = null;
   readonly byCause = new Map<string, Row>();
   readonly byUpstream = new Map<string, Row>();
   readonly byKind: Record<string, number> = {};
@@ -124,15 +152,23 @@ export class Correlator {
     const failure = ev.cause !== null && ev.kind !== 'tcp.flow';
     if (this.tl && ev.ts_us !== null) {
       this.tl.add(ev.source, ev.ts_us, failure);
-      if (failure) this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: describe(ev).slice(0, 160), ref: refOf(ev) });
+      if (failure && this.marks < COLLECTOR_MAX_MARKS) {
+        this.marks++;
+        this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: describe(ev).slice(0, 160), ref: refOf(ev) });
+      }
     }
     if (ev.kind === 'tls.client_hello' && ev.dst) {
-      if (this.sniByDst.size > 10_000) this.sniByDst.clear();
+      if (this.sniByDst.size > LIMITS.MAX_SNI_SERVERS) this.sniByDst.clear();
       this.sniByDst.set(ev.dst.toLowerCase(), { sni: (ev.sni as string) ?? null, alpn: (ev.alpn as string[]) ?? null });
     }
     // Clients named by logs: nginx `client:` / $remote_addr, Envoy's downstream address.
-    const client = ev.kind.startsWith('nginx.') ? ipOf(ev.client) : ev.kind === 'envoy.access' ? ipOf(ev.src) : null;
-    if (client && this.clientIps.size < 10_000) this.clientIps.add(client);
+    if (this.clientIps.size < LIMITS.MAX_CLIENT_IPS) {
+      const addr = ev.kind.startsWith('nginx.') ? ev.client : ev.kind === 'envoy.access' ? ev.src : undefined;
+      if (addr !== undefined && addr !== null) {
+        if (addr !== this.lastClient) { this.lastClient = addr; this.lastClientIp = ipOf(addr); }
+        if (this.lastClientIp) this.clientIps.add(this.lastClientIp);
+      }
+    }
     if (ev.ts_us !== null && ev.ts_us > this.latestUs) {
       this.latestUs = ev.ts_us;
       this.closeIdle(ev.ts_us);
@@ -154,8 +190,13 @@ export class Correlator {
       this.addOrphan(ev);
       return;
     }
-    tally(this.byUpstream, key, ev);
+    this.tallyUpstream(key, ev);
     this.place(key, ev);
+  }
+
+  /** by_upstream, bounded: a new upstream beyond LIMITS.MAX_UPSTREAM_ROWS is counted in OTHER_UPSTREAMS. */
+  private tallyUpstream(key: string, ev: Event) {
+    tally(this.byUpstream, this.byUpstream.size >= LIMITS.MAX_UPSTREAM_ROWS && !this.byUpstream.has(key) ? OTHER_UPSTREAMS : key, ev);
   }
 
   private isClientSide(ev: Event): boolean {
@@ -172,16 +213,19 @@ export class Correlator {
       b = undefined;
     }
     if (!b) {
-      b = { key, upstream: key === 'unknown' ? null : key, events: [], count: 0, by_source: {}, startUs: null, endUs: null, timeless: 0, lastWallMs: Date.now() };
+      b = { key, upstream: key === 'unknown' ? null : key, events: [], count: 0, by_source: {}, startUs: null, endUs: null, timeless: 0, lastWallMs: Date.now(), weak: 0 };
       this.open.set(key, b);
     }
     addTo(b, ev);
+    if (b.endUs !== null && b.endUs < this.minEndUs) this.minEndUs = b.endUs;
   }
 
   private addOrphan(ev: Event) {
-    if (this.orphans.length < LIMITS.MAX_ORPHANS) this.orphans.push(ev);
-    else {
-      tally(this.byUpstream, 'unknown', ev);
+    if (this.orphans.length < LIMITS.MAX_ORPHANS) {
+      this.orphans.push(ev);
+      if (ev.ts_us !== null && ev.ts_us < this.minOrphanUs) this.minOrphanUs = ev.ts_us;
+    } else {
+      this.tallyUpstream('unknown', ev);
       this.place('unknown', ev);
     }
   }
@@ -191,7 +235,7 @@ export class Correlator {
     if (!key) return;
     let l = this.context.get(key);
     if (!l) {
-      if (this.context.size > 10_000) this.pruneContext();
+      if (this.context.size > LIMITS.MAX_CONTEXT_UPSTREAMS) this.pruneContext();
       this.context.set(key, (l = []));
     }
     l.push(ev);
@@ -209,12 +253,28 @@ export class Correlator {
 
   /** Close incidents whose window has passed (the live-pipe path reports them right away). */
   private closeIdle(nowUs: number) {
-    for (const b of [...this.open.values()]) {
-      if (b.endUs !== null && nowUs - b.endUs > LIMITS.INCIDENT_GAP_US) this.close(b);
+    // Called for every event that moves time forward: the scans run only when something may be due
+    // (the bounds say when), and then behave exactly as a scan on every call would.
+    if (nowUs - this.minEndUs > LIMITS.INCIDENT_GAP_US) {
+      let min = Infinity;
+      for (const b of [...this.open.values()]) {
+        if (b.endUs !== null && nowUs - b.endUs > LIMITS.INCIDENT_GAP_US) this.close(b);
+        else if (b.endUs !== null && b.endUs < min) min = b.endUs;
+      }
+      this.minEndUs = min;
     }
     // Orphans nobody claimed within the window: an incident of their own.
-    const stale = this.orphans.filter((e) => e.ts_us !== null && nowUs - e.ts_us > 2 * LIMITS.INCIDENT_GAP_US);
-    if (stale.length && !this.open.size) this.flushOrphans(stale);
+    if (!this.open.size && nowUs - this.minOrphanUs > 2 * LIMITS.INCIDENT_GAP_US) {
+      const stale = this.orphans.filter((e) => e.ts_us !== null && nowUs - e.ts_us > 2 * LIMITS.INCIDENT_GAP_US);
+      if (stale.length) this.flushOrphans(stale);
+      else this.updateMinOrphan();
+    }
+  }
+
+  private updateMinOrphan() {
+    let min = Infinity;
+    for (const e of this.orphans) if (e.ts_us !== null && e.ts_us < min) min = e.ts_us;
+    this.minOrphanUs = min;
   }
 
   /**
@@ -232,8 +292,9 @@ export class Correlator {
   private flushOrphans(list: Event[]) {
     const set = new Set(list);
     this.orphans = this.orphans.filter((e) => !set.has(e));
+    this.updateMinOrphan();
     for (const e of list) {
-      tally(this.byUpstream, 'unknown', e);
+      this.tallyUpstream('unknown', e);
       this.place('unknown', e);
     }
     const b = this.open.get('unknown');
@@ -257,11 +318,12 @@ export class Correlator {
       if (e.ts_us === null) { keep.push(e); continue; }
       const r = Number.isFinite(resolutionUs(e)) ? resolutionUs(e) : 1_000_000;
       if (e.ts_us + r >= lo && e.ts_us <= hi) {
-        tally(this.byUpstream, b.key, e);
+        this.tallyUpstream(b.key, e);
         addTo(b, e);
       } else keep.push(e);
     }
     this.orphans = keep;
+    this.updateMinOrphan();
   }
 
   /** End of input: every incident, earliest first. */
@@ -463,9 +525,13 @@ function addTo(b: Building, ev: Event) {
     if (b.endUs === null || ev.ts_us > b.endUs) b.endUs = ev.ts_us;
   }
   // Keep the earliest evidence and a sample of the rest; the count says how many there were.
-  if (b.events.length < LIMITS.MAX_EVIDENCE_PER_INCIDENT) b.events.push(ev);
-  else if (strength(ev) > 1 && b.events.some((e) => strength(e) === 1)) {
+  // (b.weak counts the strength-1 events held, so a full incident costs no scan per event.)
+  if (b.events.length < LIMITS.MAX_EVIDENCE_PER_INCIDENT) {
+    b.events.push(ev);
+    if (strength(ev) === 1) b.weak++;
+  } else if (b.weak > 0 && strength(ev) > 1) {
     b.events[b.events.findIndex((e) => strength(e) === 1)] = ev;
+    b.weak--;
   }
 }
 
