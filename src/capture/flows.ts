@@ -874,6 +874,11 @@ export class FlowTracker {
         why = 'one SYN at the end of the capture: cannot tell a timeout from a capture cut short';
       }
     }
+    if (cause === null && !this.opts.allFlows && !this.opts.onFlow) {
+      // `analyze`: a flow that did not fail makes no event (nothing to format).
+      this.ctx.stats.ok++;
+      return;
+    }
     const s = this.summary(f, state);
     const time = isoTime(f.lastUs, f.digits, f.lastNanos);
     if (state === 'S0' && cause === 'connect_timeout') {
@@ -883,14 +888,10 @@ export class FlowTracker {
         { flow: f.uid, syns: f.synCount, retransmissions: Math.max(0, f.synCount - 1), syn_times: f.synTimes.map((u) => isoTime(u, f.digits)), first_frame: f.firstFrame },
       ));
     }
-    if (cause === null && !this.opts.allFlows && !this.opts.onFlow) {
-      this.ctx.stats.ok++;
-      return;
-    }
     const ev = makeEvent(
       { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.flow', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
         summary: `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}` },
-      { ...s, ...(why ? { cause_reason: why } : {}), ...(evicted ? { evicted: true } : {}) },
+      why || evicted ? { ...s, ...(why ? { cause_reason: why } : {}), ...(evicted ? { evicted: true } : {}) } : (s as unknown as Record<string, unknown>),
     );
     this.opts.onFlow?.(s, ev);
     if (cause === null && !this.opts.allFlows) {

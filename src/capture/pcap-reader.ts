@@ -35,6 +35,14 @@ export function pcapMagic(head: Buffer): { le: boolean; ns: boolean; modified: b
   return undefined;
 }
 
+// Direct byte reads (the per-record header is on the hot path; no bounds-check call per field).
+function u32le(b: Buffer, i: number): number {
+  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
+}
+function u32be(b: Buffer, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
 export class PcapReader implements CaptureReader {
   readonly container = 'pcap' as const;
   problem: ReaderProblem | null = null;
@@ -54,10 +62,10 @@ export class PcapReader implements CaptureReader {
     if (buf === undefined) return READ.MORE;
     let s = q.start;
     const le = this.le;
-    const sec = le ? buf.readUInt32LE(s) : buf.readUInt32BE(s);
-    const frac = le ? buf.readUInt32LE(s + 4) : buf.readUInt32BE(s + 4);
-    const incl = le ? buf.readUInt32LE(s + 8) : buf.readUInt32BE(s + 8);
-    const orig = le ? buf.readUInt32LE(s + 12) : buf.readUInt32BE(s + 12);
+    const sec = le ? u32le(buf, s) : u32be(buf, s);
+    const frac = le ? u32le(buf, s + 4) : u32be(buf, s + 4);
+    const incl = le ? u32le(buf, s + 8) : u32be(buf, s + 8);
+    const orig = le ? u32le(buf, s + 12) : u32be(buf, s + 12);
     if (incl > CAPTURE_LIMITS.MAX_RECORD_BYTES) {
       this.problem = {
         kind: 'malformed',

@@ -93,6 +93,19 @@ export class DirectionReassembler {
   }
 
   /**
+   * The common case without the output list: a segment that is exactly the next expected bytes, with
+   * nothing held and no snaplen cut pending. Advances and returns true (the caller delivers the
+   * payload itself, as push() would have); false means "use push()".
+   */
+  inOrder(seq: number, flags: number, len: number, truncated: boolean): boolean {
+    if (len === 0 || flags & SYN || this.next === null || this.held.length !== 0 || this.cut) return false;
+    if (seq >>> 0 !== this.next) return false;
+    this.next = (this.next + len) >>> 0;
+    this.cut = truncated;
+    return true;
+  }
+
+  /**
    * The peer acknowledged up to `ack`: bytes before it were sent, so a hole below it will not be
    * filled by a retransmission we could still capture (Zeek's content gap).
    */
@@ -219,6 +232,18 @@ export class ByteQueue {
     this.head = 0;
     this.len += n;
     return out;
+  }
+
+  /** Copy the first `n` bytes (n <= length) into `dst` (a framing loop's scratch header: no allocation). */
+  copyHead(dst: Buffer, n: number): void {
+    let got = 0;
+    for (let i = 0; got < n; i++) {
+      const c = this.chunks[i];
+      const from = i === 0 ? this.head : 0;
+      const take = Math.min(c.length - from, n - got);
+      for (let k = 0; k < take; k++) dst[got + k] = c[from + k];
+      got += take;
+    }
   }
 
   /** Everything queued, as one buffer. */

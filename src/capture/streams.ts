@@ -49,9 +49,12 @@ interface Flow {
   decoders: Map<string, StreamDecoder>;
   /** The responder's "ip:port": the upstream, seen from a proxy's capture. */
   responder: string;
-  lastMeta: SegMeta | null;
+  /** The last segment seen (either side), kept as fields: its meta is made only at the flow's end. */
+  last: LastSeg | null;
   conn: StreamConn;
 }
+
+interface LastSeg { frame: number; ts_us: number; digits: number; nanos: number; src: string; dst: string; time: string | null }
 
 function newDir(): Dir {
   return { reasm: new DirectionReassembler(), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0, bypass: false };
@@ -178,7 +181,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
         dirs: { orig: newDir(), resp: newDir() },
         decoders: new Map(),
         responder: seg.fromOrig ? seg.dst : seg.src,
-        lastMeta: null,
+        last: null,
         conn: undefined as unknown as StreamConn,
       };
       f.conn = makeConn(f, false, null);
@@ -254,6 +257,22 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       ? new LazyMeta(seg.frame, seg.ts_us, seg.digits, seg.nanos ?? 0, seg.src, seg.dst, null)
       : new LazyMeta(seg.frame, seg.ts_us, 0, 0, seg.src, seg.dst, seg.time);
 
+  const remember = (flow: Flow, seg: TcpSegmentInfo): void => {
+    const plain = seg.digits === undefined;
+    const l = flow.last;
+    if (l === null) {
+      flow.last = { frame: seg.frame, ts_us: seg.ts_us, digits: plain ? -1 : seg.digits!, nanos: seg.nanos ?? 0, src: seg.src, dst: seg.dst, time: plain ? seg.time : null };
+      return;
+    }
+    l.frame = seg.frame;
+    l.ts_us = seg.ts_us;
+    l.digits = plain ? -1 : seg.digits!;
+    l.nanos = seg.nanos ?? 0;
+    l.src = seg.src;
+    l.dst = seg.dst;
+    l.time = plain ? seg.time : null;
+  };
+
   const take = (): Event[] | null => {
     if (out.length === 0) return null;
     const r = out;
@@ -275,19 +294,23 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       const hasData = !dir.bypass && (seg.payload.length > 0 || (seg.flags & 0x02) !== 0);
       if (!ackNews && !hasData) {
         // Nothing to reassemble or decode; remember where the flow was for its end.
-        flow.lastMeta = metaOf(seg);
+        remember(flow, seg);
         return take();
       }
       const meta = metaOf(seg);
-      flow.lastMeta = meta;
+      remember(flow, seg);
       if (ackNews) {
         const peerMeta = swapMeta(meta);
         apply(flow, peerRole, peerDir.reasm.acked(seg.ack, peerMeta));
         reportAnomalies(flow, peerRole, peerMeta);
       }
       if (hasData && !dir.bypass) {
-        apply(flow, role, dir.reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated));
-        reportAnomalies(flow, role, meta);
+        const payload = seg.payload;
+        if (dir.reasm.inOrder(seg.seq, seg.flags, payload.length, seg.truncated)) feed(flow, role, payload, meta);
+        else {
+          apply(flow, role, dir.reasm.push(seg.seq, seg.flags, payload, meta, seg.truncated));
+          reportAnomalies(flow, role, meta);
+        }
       }
       return take();
     },
@@ -295,7 +318,9 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       const flow = flows.get(flowId);
       if (!flow) return null;
       flows.delete(flowId);
-      const last = flow.lastMeta;
+      const last = flow.last && (flow.last.digits >= 0
+        ? new LazyMeta(flow.last.frame, flow.last.ts_us, flow.last.digits, flow.last.nanos, flow.last.src, flow.last.dst, null)
+        : new LazyMeta(flow.last.frame, flow.last.ts_us, 0, 0, flow.last.src, flow.last.dst, flow.last.time));
       for (const role of ['orig', 'resp'] as const) {
         const m = last && (role === 'orig') === (last.src !== flow.responder) ? last : last && swapMeta(last);
         apply(flow, role, flow.dirs[role].reasm.flush(m));

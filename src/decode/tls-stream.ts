@@ -60,6 +60,9 @@ function newSide(): Side {
   return { q: new ByteQueue(), hs: new ByteQueue(), hsDec: new ByteQueue(), ccs: false, appData: 0, records: 0, dead: false, resync: false, innerHead: null, skip: 0 };
 }
 
+/** The record header being framed (copied out of the queue: no view per record). */
+const RECORD_HEADER = Buffer.alloc(TLS_RECORD_HEADER);
+
 const PRINTABLE_RATIO = 0.9;
 /** RFC 7366 §2: encrypt_then_mac extension. */
 const EXT_ENCRYPT_THEN_MAC = 22;
@@ -179,7 +182,8 @@ class TlsDecoder implements StreamDecoder {
       if (v2.ok) this.sslv2Hello(v2.value, meta);
     }
     while (side.q.length >= TLS_RECORD_HEADER) {
-      const len = recordLength(side.q.peek(TLS_RECORD_HEADER), 0);
+      side.q.copyHead(RECORD_HEADER, TLS_RECORD_HEADER);
+      const len = recordLength(RECORD_HEADER, 0);
       if (len === 'malformed' || len === 'truncated') {
         // RFC 8446 §5.1 framing lost: not TLS (any more) on this side.
         this.conn.anomaly(meta, 'tls_record_malformed', `${role === 'orig' ? 'client' : 'server'} sent bytes that are not a TLS record header after ${side.records} records`, { flow: this.conn.flowId, head: side.q.peek(Math.min(16, side.q.length)).toString('hex') });
@@ -187,7 +191,7 @@ class TlsDecoder implements StreamDecoder {
         side.q.clear();
         return;
       }
-      if (this.serverHello && this.decryptor === null && side.q.peek(1)[0] === CONTENT_TYPE.APPLICATION_DATA) {
+      if (this.serverHello && this.decryptor === null && RECORD_HEADER[0] === CONTENT_TYPE.APPLICATION_DATA) {
         // Encrypted application data without keys: only its framing matters (most of a capture's
         // bytes). Counted as a record once all of it has gone by, as a complete record would be.
         if (side.q.length >= len) {

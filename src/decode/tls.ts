@@ -126,9 +126,12 @@ export function decodeRecordHeader(buf: Buffer, offset: number): Decoded<TlsReco
 
 /** Stream length function: bytes in the record starting at `offset`, or why it cannot tell. */
 export function recordLength(buf: Buffer, offset: number): number | 'truncated' | 'malformed' {
-  const h = decodeRecordHeader(buf, offset);
-  if (!h.ok) return h.why === 'truncated' ? 'truncated' : 'malformed';
-  return TLS_RECORD_HEADER + h.value.length;
+  // decodeRecordHeader's checks, without its result objects (called once per record).
+  if (buf.length - offset < TLS_RECORD_HEADER) return 'truncated';
+  const type = buf[offset];
+  const length = (buf[offset + 3] << 8) | buf[offset + 4];
+  if (type < 20 || type > 24 || buf[offset + 1] !== 3 || buf[offset + 2] > 4 || length > TLS_MAX_RECORD) return 'malformed';
+  return TLS_RECORD_HEADER + length;
 }
 
 export interface TlsRecord extends TlsRecordHeader {
