@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCESS_KINDS, corpus, openParser, parseRaw } from './envoy-access-shared.js';
-import { envoyAccessFormat, quickSuccess, formatSet } from '../src/ingest/envoy-access.js';
+import { envoyAccessFormat, quickSuccess, quickSuccessBytes, quickBytes, formatSet } from '../src/ingest/envoy-access.js';
 import { BUILTIN_FORMATS } from '../src/envoy/istio-formats.js';
 import { compileFormat } from '../src/envoy/format-compiler.js';
 import { unwrapLine } from '../src/ingest/wrappers.js';
@@ -208,6 +208,17 @@ test('failuresOnly: success lines are counted, not emitted; the quick check agre
     const full = openParser().p.parse(line, 1);
     const isFailure = !!full && !Array.isArray(full) && full.cause !== null;
     if (isFailure) assert.equal(quickSuccess(line, def.quick!), false, line);
+    // The byte form (what the framework calls) says exactly what the string form says.
+    const qb = quickBytes(def.quick!);
+    const buf = Buffer.from(`x\n${line}\ny`, 'utf8');
+    const i = buf.indexOf(qb.before, 2);
+    assert.equal(quickSuccessBytes(buf, 2, buf.length - 2, qb, i < 0 ? buf.length : i), quickSuccess(line, def.quick!), line);
+  }
+  for (const l of [ok, ok.replace('204 -', '503 -'), ok.replace('204 -', '200 UF'), ok.replace('204 -', '2000 -'), ok.slice(0, ok.indexOf('204') + 5)]) {
+    const qb = quickBytes(def.quick!);
+    const buf = Buffer.from(l);
+    const i = buf.indexOf(qb.before);
+    assert.equal(quickSuccessBytes(buf, 0, buf.length, qb, i < 0 ? buf.length : i), quickSuccess(l, def.quick!), l);
   }
   const fail = p.parse(unwrapLine(corpus()[0].line).line, 3);
   assert.ok(fail && !Array.isArray(fail) && fail.cause === 'refused');

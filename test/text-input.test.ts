@@ -30,7 +30,7 @@ interface Result {
  * A toy format: `[x] …` lines are understood (an event carrying the line), `[ok] …` lines are
  * successes (null; the quick path takes them in place), anything else is not understood.
  */
-function toyFormat(withQuick: boolean, seen: Seen[], quickLines: number[]): TextFormat {
+function toyFormat(withQuick: boolean | 'string', seen: Seen[], quickLines: number[]): TextFormat {
   return {
     name: 'toy', kind: 'text', sniff: () => 0,
     open(ctx: IngestContext) {
@@ -44,7 +44,14 @@ function toyFormat(withQuick: boolean, seen: Seen[], quickLines: number[]): Text
           return { kind: 'toy', line: lineNo, ts_us: null } as never;
         },
       };
-      if (withQuick) {
+      if (withQuick === true) {
+        p.quickBytes = (buf, start, end) => {
+          if (end - start < 4 || buf.toString('latin1', start, start + 4) !== '[ok]') return false;
+          quickLines.push(++n);
+          ctx.stats.ok++;
+          return true;
+        };
+      } else if (withQuick === 'string') {
         p.quick = (text, start, end) => {
           if (!text.startsWith('[ok]', start) || end - start < 4) return false;
           quickLines.push(++n); // the framework counts lines; we only note that the fast path ran
@@ -57,7 +64,7 @@ function toyFormat(withQuick: boolean, seen: Seen[], quickLines: number[]): Text
   };
 }
 
-async function run(chunks: Buffer[], withQuick = true): Promise<Result> {
+async function run(chunks: Buffer[], withQuick: boolean | 'string' = true): Promise<Result> {
   const seen: Seen[] = [];
   const quick: number[] = [];
   const stats = newStats('t');
@@ -79,6 +86,8 @@ async function check(input: Buffer, expect: (r: Result) => void) {
   const full = await run([input], false);
   expect(full);
   assert.deepEqual({ ...full, quick: [] }, { ...whole, quick: [] }, 'the quick path changes nothing but speed');
+  const str = await run([input], 'string');
+  assert.deepEqual({ ...str, quick: [] }, { ...whole, quick: [] }, 'the string form of quick agrees');
   const strip = (r: Result) => ({ ...r, quick: [] });
   for (let k = 1; k < input.length; k++) {
     const r = await run([input.subarray(0, k), input.subarray(k)]);

@@ -28,15 +28,19 @@ export function sniffLines(head: Buffer, complete: boolean, max = 50): string[] 
 }
 
 /**
- * Optional fast path a line parser may offer: `text` is a latin1 view of the input bytes (one char per
- * byte, so offsets are byte offsets), and the line is `text[start, end)` (newline and CR removed, no
- * collector wrapper, valid UTF-8, no NUL). Return true when the line is certainly understood and has
- * nothing to report (the parser counts it in stats.ok); false sends it down the full path (decoded to
- * a string, unwrapped, parsed). Under `analyze` most lines are successes: this is what keeps them
- * from costing a string, a wrapper check and a parse each. `block` changes with `text` (a counter), so a
- * parser may cache search positions per text without comparing strings.
+ * Optional fast path a line parser may offer: the line is `buf[start, end)` (newline and CR removed,
+ * no collector wrapper, valid UTF-8, no NUL), read in place: no string is made. Return true when the
+ * line is certainly understood and has nothing to report (the parser counts it in stats.ok); false
+ * sends it down the full path (decoded to a string, unwrapped, parsed). Under `analyze` most lines are
+ * successes: this is what keeps them from costing a string, a wrapper check and a parse each. `block`
+ * changes whenever `buf`'s content may have (a counter: buffers are reused), so a parser may cache
+ * search positions per block.
+ *
+ * `quick(text, start, end, block)` is the older string form (`text` a latin1 view, char index = byte
+ * offset); a parser offering only that gets each candidate line as a latin1 string (slower, same result).
  */
 export interface QuickLineParser extends LineParser {
+  quickBytes?(buf: Buffer, start: number, end: number, block: number): boolean;
   quick?(text: string, start: number, end: number, block: number): boolean;
 }
 
@@ -57,7 +61,11 @@ export async function* readTextEvents(
   // We keep no chunk past the next one (carries are copied): let the input reuse its buffers.
   (chunks as { [LEND_CHUNKS]?: () => void })[LEND_CHUNKS]?.();
   const parser = format.open(ctx) as QuickLineParser;
-  const quick = parser.quick ? parser.quick.bind(parser) : undefined;
+  const quick: ((buf: Buffer, start: number, end: number, block: number) => boolean) | undefined = parser.quickBytes
+    ? parser.quickBytes.bind(parser)
+    : parser.quick
+      ? (buf, start, end, block) => parser.quick!(buf.toString('latin1', start, end), 0, end - start, block)
+      : undefined;
   const others: { format: TextFormat; parser?: LineParser }[] = fallbacks.filter((f) => f !== format).map((f) => ({ format: f }));
   const parseAny = (line: string, n: number, collectorTimeUs: number | undefined): ReturnType<LineParser['parse']> => {
     const res = parser.parse(line, n, collectorTimeUs);
@@ -118,36 +126,40 @@ export async function* readTextEvents(
   let blocks = 0;
   const block = (buf: Buffer, from: number, to: number, out: Event[]) => {
     const id = blocks++;
-    const region = buf.subarray(from, to);
-    const utf8 = isUtf8(region);
     // The quick path skips the per-line checks, so it is only taken where they cannot fire:
     // valid UTF-8 (no U+FFFD from bad bytes), no NUL, no literal U+FFFD. Control characters
     // other than these do not change how a line starting with `[` or `{` is read (unwrapLine
     // returns it as is), except a line that is mostly control characters ("binary"), which the
     // quick test (a fixed byte shape: `" 200 - `) does not accept in practice; see bench/README.md.
-    const clean = quick !== undefined && utf8 && region.indexOf(0) < 0 && region.indexOf(FFFD_BYTES) < 0;
-    const text = region.toString('latin1');
-    const n = text.length;
-    let pos = 0;
-    while (pos < n) {
-      const nl = text.indexOf('\n', pos);
+    // All three are native scans of the block; lines are then found with Buffer#indexOf (memchr)
+    // and a success line costs a few byte reads: no string, no allocation.
+    let utf8 = -1; // unknown until a line needs it (-1), then 0 / 1
+    let clean = false;
+    if (quick !== undefined) {
+      const region = buf.subarray(from, to);
+      utf8 = isUtf8(region) ? 1 : 0;
+      clean = utf8 === 1 && region.indexOf(0) < 0 && region.indexOf(FFFD_BYTES) < 0;
+    }
+    let pos = from;
+    while (pos < to) {
+      const nl = buf.indexOf(NL, pos);
       lineNo++;
       if (nl - pos > LIMITS.MAX_LINE_BYTES) {
-        tooLong(ctx, out, lineNo, example(region, pos, nl));
+        tooLong(ctx, out, lineNo, example(buf, pos, nl));
         pos = nl + 1;
         continue;
       }
       let end = nl;
-      if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+      if (end > pos && buf[end - 1] === CR) end--;
       if (end === pos) { pos = nl + 1; continue; }
       if (clean) {
-        const c0 = text.charCodeAt(pos);
+        const c0 = buf[pos];
         // unwrapLine's own fast exits: these lines carry no wrapper.
-        if (((c0 === 91 /* [ */ && !text.startsWith('[pod/', pos)) || (c0 === 123 /* { */ && !text.startsWith('{"log":', pos)))
-          && quick!(text, pos, end, id)) { pos = nl + 1; continue; }
+        if (((c0 === 91 /* [ */ && !isPodPrefix(buf, pos)) || (c0 === 123 /* { */ && !isLogPrefix(buf, pos)))
+          && quick!(buf, pos, end, id)) { pos = nl + 1; continue; }
       }
-      const lineBytes = region.subarray(pos, end);
-      handleLine(lineBytes.toString('utf8'), out, !utf8 && !isUtf8(lineBytes));
+      if (utf8 < 0) utf8 = isUtf8(buf.subarray(from, to)) ? 1 : 0;
+      handleLine(buf.toString('utf8', pos, end), out, utf8 === 0 && !isUtf8(buf.subarray(pos, end)));
       pos = nl + 1;
     }
   };
@@ -231,6 +243,17 @@ const CR = 0x0d;
 const BLOCK_BYTES = 64 * 1024;
 /** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */
 const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
+/** `[pod/` at buf[pos] (kubectl logs --prefix): a wrapper, so not a quick candidate. */
+function isPodPrefix(buf: Buffer, pos: number): boolean {
+  return buf[pos + 1] === 112 && buf[pos + 2] === 111 && buf[pos + 3] === 100 && buf[pos + 4] === 47;
+}
+
+/** `{"log":` at buf[pos] (docker json-file): a wrapper, so not a quick candidate. */
+function isLogPrefix(buf: Buffer, pos: number): boolean {
+  return buf[pos + 1] === 34 && buf[pos + 2] === 108 && buf[pos + 3] === 111 && buf[pos + 4] === 103
+    && buf[pos + 5] === 34 && buf[pos + 6] === 58;
+}
+
 /** Bytes decoded for a too-long line's example (EXAMPLE_CHARS characters of up to 4 bytes). */
 const EXAMPLE_BYTES = EXAMPLE_CHARS * 4;
 
