@@ -119,6 +119,8 @@ test('analyze -f json has verdict, incidents, inputs and stats', () => {
   assert.ok(rep.incidents.length >= 1);
   assert.equal(rep.inputs[0].format, 'envoy-access');
   assert.ok(rep.stats.failures > 0);
+  const expected = envoyLines.filter((r) => !r.causes.every((c) => c === null)).length;
+  assert.ok(rep.inputs[0].failures <= envoyLines.length, `failures counted once per line (${rep.inputs[0].failures} of ${envoyLines.length} lines, ${expected} labelled)`);
 });
 
 test('-o writes the report file and nothing to stdout', () => {

@@ -231,9 +231,8 @@ function createParser(ctx: IngestContext): LineParser {
         source: ctx.source, lineNo, line, collectorTimeUs, time: p.time, format: p.format, memory,
       });
       if (p.match?.cut) event.truncated = true;
-      if (event.cause === null) {
-        if (failuresOnly) { ctx.stats.ok++; return null; }
-      } else ctx.stats.failures++;
+      // Failures are counted once, by the pipeline, for every format alike.
+      if (event.cause === null && failuresOnly) { ctx.stats.ok++; return null; }
       return event;
     },
   };
