@@ -49,8 +49,38 @@ export const LIMITS = {
   MAX_ORPHANS: 10_000,
   /** Rows of the report's by_upstream table; failures toward further upstreams are counted in an "other" row. */
   MAX_UPSTREAM_ROWS: 10_000,
-  /** Upstreams with context events held at once; beyond it, context older than the correlation window is dropped. */
+  /** Upstreams with context events held at once; beyond it, context no incident can still look at is dropped at once. */
   MAX_CONTEXT_UPSTREAMS: 10_000,
+  /**
+   * How late (capture time) a failure may still reach the correlator: a capture reports a flow's
+   * failure (handshake never finished, SYN never answered) when the flow ends or goes idle, so up to
+   * FLOW_IDLE_US after its time (measured: 294 s on bench/data/capture-500mb.pcap), plus a margin.
+   * Context older than this (and older than every open incident) is dropped: no incident can look
+   * at it any more. A failure later than this that finds its context gone is said in the report.
+   */
+  CONTEXT_LATE_US: 300 * 1_000_000 + 60 * 1_000_000,
+  /** Capture time between two sweeps of the held context for events no incident can look at. */
+  CONTEXT_PRUNE_EVERY_US: 30 * 1_000_000,
+  /**
+   * Context events (healthy flows, hellos, responses: every tcp.flow under analyze) held at once
+   * over all upstreams; beyond it the oldest go first, and incidents whose window reached them say so.
+   * ~1.5 KB of heap each: 20 000 is ~30 MB, a dense capture's last minutes.
+   */
+  MAX_CONTEXT_EVENTS: 20_000,
+  /**
+   * Incidents open at once (each holds up to MAX_EVIDENCE_PER_INCIDENT events); beyond it the one
+   * idle longest is closed early (and the report says how many were). A scan of many upstreams.
+   */
+  MAX_OPEN_INCIDENTS: 1_000,
+  /**
+   * Incidents listed in the report: the ones with the most failures, plus the verdict and the
+   * earliest of each cause (so --fail-on and the verdict see every cause); the rest are counted in
+   * the assumptions and stay in by_cause / by_upstream. A capture with an incident per flow would
+   * otherwise give an unreadable 12 MB report and hold every incident until the end.
+   */
+  MAX_REPORT_INCIDENTS: 100,
+  /** Rows of by_upstream written in the report (the busiest); the rest are summed in one "other" row. */
+  MAX_REPORT_UPSTREAM_ROWS: 200,
   /** Client addresses remembered (to tell client-side connections) and servers' SNI/ALPN remembered. */
   MAX_CLIENT_IPS: 10_000,
   MAX_SNI_SERVERS: 10_000,

@@ -29,9 +29,11 @@ test('grouping: access lines with no upstream join the incident; tcp.flow is con
   assert.ok(inc.next_commands.includes('nc -vz -w 3 10.200.3.2 8080'));
 });
 
-test('middlebox: one capture cannot tell (upstream_reset, asks for the other side); two captures name the network', () => {
+test('middlebox: one capture suspects it from the TTL (medium, asks for the other side); two captures name the network', () => {
+  // proxy.pcap frame 15: the forged RST has TTL 64, every other packet of 10.200.3.2 arrives with 63.
   const one = analyze(lab('middlebox-reset', 'error.log', 'access.log', 'proxy.pcap')).verdict;
-  assert.equal(one.cause, 'upstream_reset');
+  assert.equal(one.cause, 'middlebox_reset');
+  assert.equal(one.confidence, 'medium');
   assert.ok(one.to_confirm.some((t: string) => /capture on the upstream host/.test(t)));
   const two = analyze(lab('middlebox-reset')).verdict;
   assert.equal(two.cause, 'middlebox_reset');

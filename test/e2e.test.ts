@@ -14,14 +14,6 @@ interface Truth {
   first: { source: string; kind?: string; frame?: number; line?: number; time?: string } | null;
 }
 
-/**
- * Truth "first" kinds the capture layer does not report yet (no per-FIN event, no FIN frame on
- * tcp.flow): the verdict is still asserted; only the first frame is a todo for those.
- */
-const FIRST_KIND_GAPS: Record<string, string> = {
-  'tcp.fin': 'capture layer emits no FIN frame (tcp.fin event or orig_fin_frame/resp_fin_frame on tcp.flow)',
-};
-
 const dir = path.join(REPO, 'samples/incidents');
 const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'truth.json'))).sort() : [];
 const rows: string[][] = [];
@@ -61,12 +53,14 @@ for (const name of names) {
   });
 
   if (truth.cause !== null && tf) {
-    const gap = tf.kind ? FIRST_KIND_GAPS[tf.kind] : undefined;
-    test(`${name}: first event is ${truthFirst}`, gap && ourFirst !== truthFirst ? { todo: gap } : {}, () => {
+    // A truth `tcp.fin` first (client-abort, idle-race, premature-close, read-timeout) is the
+    // tcp.flow's orig_fin_frame/resp_fin_frame, picked by the side the cause blames.
+    test(`${name}: first event is ${truthFirst}`, () => {
       assert.ok(v);
       assert.equal(path.basename(v.first.source), tf.source);
       if (tf.frame !== undefined) assert.equal(v.first.frame, tf.frame);
       if (tf.line !== undefined) assert.equal(v.first.line, tf.line);
+      if (tf.time !== undefined) assert.equal(v.first.time, tf.time);
     });
   }
 }

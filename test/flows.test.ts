@@ -209,3 +209,69 @@ test('renderFlows: Zeek column names in the table; ndjson is one object per line
   assert.equal(JSON.parse(lines[0]!).conn_state, 'REJ');
   assert.ok(!renderFlows(flows, 'table', { width: 80 }).includes('orig_bytes'), 'narrow terminals drop byte columns');
 });
+
+test('tcp.flow carries the first FIN of each side: frame, µs and time', async () => {
+  const { flows } = await run([...handshake, c2s(0.01, F.PSH | F.ACK, 101, 501, 10), s2c(0.011, F.PSH | F.ACK, 501, 111, 20),
+    s2c(0.02, F.FIN | F.ACK, 521, 111), s2c(0.021, F.FIN | F.ACK, 521, 111), c2s(0.0225, F.FIN | F.ACK, 111, 522), s2c(0.023, F.ACK, 522, 112)]);
+  const f = flows[0]!;
+  const base = 1_700_000_000_000_000;
+  assert.deepEqual([f.resp_fin_frame, f.resp_fin_us, f.resp_fin_time], [6, base + 20_000, '2023-11-14T22:13:20.020000Z'], 'the first of the two FINs');
+  assert.deepEqual([f.orig_fin_frame, f.orig_fin_us, f.orig_fin_time], [8, base + 22_500, '2023-11-14T22:13:20.022500Z']);
+  const { flows: open } = await run([...handshake, s2c(0.02, F.FIN | F.ACK, 501, 101)]);
+  assert.deepEqual([open[0]!.orig_fin_frame, open[0]!.orig_fin_us, open[0]!.orig_fin_time, open[0]!.resp_fin_frame], [null, null, null, 4]);
+});
+
+test('FIN sides follow a role flip (capture starts with the SYN-ACK)', async () => {
+  const { flows } = await run([s2c(0, F.SYN | F.ACK, 500, 101), c2s(0.001, F.ACK, 101, 501), c2s(0.01, F.FIN | F.ACK, 101, 501)]);
+  assert.deepEqual([flows[0]!.orig, flows[0]!.orig_fin_frame, flows[0]!.resp_fin_frame], ['10.0.0.1:40000', 3, null]);
+});
+
+// The middlebox check across flows (the middlebox-reset lab incident): the upstream's packets in
+// every flow arrive with one TTL; a RST in its name with another TTL was sent by something on the way.
+const flowOn = (sport: number, t0: number, ttl: number) => {
+  const c = (t: number, flags: number, seq: number, ack = 0, len = 0): Pkt => ({ ...c2s(t0 + t, flags, seq, ack, len), sport });
+  const s = (t: number, flags: number, seq: number, ack = 0, len = 0, rttl = ttl): Pkt => ({ ...s2c(t0 + t, flags, seq, ack, len, { ttl: rttl }), dport: sport });
+  return { c, s };
+};
+/** A healthy keep-alive-less exchange: the server sends 3 packets (SYN-ACK, ACK, data) with `ttl`. */
+function healthyFlow(sport: number, t0: number, ttl: number): Pkt[] {
+  const { c, s } = flowOn(sport, t0, ttl);
+  return [c(0, F.SYN, 100), s(0.001, F.SYN | F.ACK, 500, 101), c(0.002, F.ACK, 101, 501), c(0.003, F.PSH | F.ACK, 101, 501, 50),
+    s(0.004, F.ACK, 501, 151), s(0.005, F.PSH | F.ACK, 501, 151, 30)];
+}
+/** A SYN-ACK with `ttl`, the request, then a RST in the server's name with `rstTtl`. */
+function resetFlow(sport: number, t0: number, ttl: number, rstTtl: number): Pkt[] {
+  const { c, s } = flowOn(sport, t0, ttl);
+  return [c(0, F.SYN, 100), s(0.001, F.SYN | F.ACK, 500, 101), c(0.002, F.ACK, 101, 501), c(0.003, F.PSH | F.ACK, 101, 501, 50),
+    s(0.004, F.RST, 501, 0, 0, rstTtl)];
+}
+
+test('a RST one hop off the TTL the host showed in every flow: middlebox_reset (the per-flow check alone needs 2 hops)', async () => {
+  const { rsts, flows } = await run([...healthyFlow(40000, 0, 63), ...resetFlow(40001, 0.1, 63, 64)]);
+  assert.equal(rsts.length, 1);
+  assert.equal(rsts[0]!.cause, 'middlebox_reset');
+  assert.deepEqual(rsts[0]!.middlebox_reasons, ['TTL 64, but 10.0.0.2 sent its 4 earlier packet(s) in this capture (2 flow(s)) all with TTL 63, 1 of them in this connection']);
+  assert.equal(flows.find((f) => f.orig === '10.0.0.1:40001')!.cause, 'middlebox_reset');
+  // The same RST with the host's TTL is the upstream's own.
+  const same = await run([...healthyFlow(40000, 0, 63), ...resetFlow(40001, 0.1, 63, 63)]);
+  assert.equal(same.rsts[0]!.cause, 'upstream_reset');
+  assert.equal(same.rsts[0]!.middlebox_reasons, undefined);
+});
+
+test('no established TTL, no host verdict: fewer than 3 packets, or a host seen with two TTLs (ECMP / load balancer)', async () => {
+  // Only the SYN-ACK of one earlier flow (2 packets with the one in this flow).
+  const { c, s } = flowOn(40000, 0, 63);
+  const few = await run([c(0, F.SYN, 100), s(0.001, F.SYN | F.ACK, 500, 101), c(0.002, F.RST, 101), ...resetFlow(40001, 0.1, 63, 64)]);
+  assert.deepEqual(few.rsts.map((r) => r.cause), ['client_abort', 'upstream_reset']);
+  // Two paths: one flow with TTL 63, one with TTL 62; a one-hop-off RST is not judged by the host.
+  const ecmp = await run([...healthyFlow(40000, 0, 63), ...healthyFlow(40002, 0.05, 62), ...resetFlow(40001, 0.1, 63, 64)]);
+  assert.equal(ecmp.rsts[0]!.cause, 'upstream_reset');
+  assert.equal(ecmp.rsts[0]!.middlebox_reasons, undefined);
+});
+
+test('a RST that is the sender\'s first packet in its flow (a new flow may take another path): an oddity, not a verdict', async () => {
+  const { c, s } = flowOn(40001, 0.1, 63);
+  const { rsts } = await run([...healthyFlow(40000, 0, 63), c(0, F.SYN, 100), s(0.1005, F.RST | F.ACK, 0, 101, 0, 64)]);
+  assert.equal(rsts[0]!.cause, 'refused');
+  assert.deepEqual(rsts[0]!.rst_oddities, ['TTL 64, but 10.0.0.2 sent its 3 earlier packet(s) in this capture (1 flow(s)) all with TTL 63, none of them in this connection']);
+});

@@ -16,6 +16,8 @@ export const CAPTURE_LIMITS = {
   FLOW_SWEEP_INTERVAL_US: 5 * 1_000_000,
   /** Listening endpoints learned from SYN-ACKs, used to orient flows whose SYN was not captured. */
   MAX_LEARNED_LISTENERS: 65_536,
+  /** Hosts (IP addresses) whose TTL / IP-ID baseline is kept for the middlebox check across flows; the oldest is forgotten beyond this. */
+  MAX_HOST_BASELINES: 65_536,
   /** Packets per event batch yielded by the ingester (bounded latency for `tail -F`-like pipes). */
   BATCH_PACKETS: 65_536,
 } as const;

@@ -3,7 +3,8 @@
 // them (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc, scripts/base/protocols/conn/main.zeek).
 // Where Zeek is blind we add: who reset first, RST-to-SYN vs mid-stream vs after-FIN, unanswered
 // SYNs with their retransmissions, the orientation reason, and RSTs that do not fit their claimed
-// sender (TTL / IP-ID / sequence) -> middlebox_reset.
+// sender (TTL / IP-ID / sequence, in the flow and across the host's flows) -> middlebox_reset; the
+// first FIN of each side (the correlator's first event for closes and timeouts).
 import { makeEvent, type Cause, type Event } from '../events.js';
 import type { IngestContext } from '../ingest/types.js';
 import { LIMITS } from '../limits.js';
@@ -35,8 +36,65 @@ const SYN_TIMEOUT_MIN_US = 3 * 1_000_000;
 const TTL_MISMATCH = 2;
 /** IP-ID jump (mod 2^16) that a host with a sequential IP-ID counter would not make between two packets. */
 const IP_ID_JUMP = 4096;
+/**
+ * A host's TTL is "established" once this many of its non-RST packets (any flow) all arrived with
+ * one TTL and none with another. A host behind several paths (ECMP, load balancers, NAT) shows two
+ * TTLs and never gets an established TTL: such hosts are never judged by it.
+ */
+const HOST_TTL_MIN_PACKETS = 3;
+/** Sequential IP-ID steps (0 < step <= 256) a host must show, and no other step, to have one global IP-ID counter. */
+const HOST_IP_ID_MIN_STEPS = 3;
 
 const seqDelta = (a: number, b: number) => ((a - b) | 0);
+
+/**
+ * What one host (IP address, all ports, all flows) looked like in its non-RST packets: the middlebox
+ * check's baseline across flows. A flow with a single SYN-ACK from the upstream gives the per-flow
+ * check one packet to go on; the host's packets in earlier flows make that one packet a known path.
+ */
+class HostBaseline {
+  /** The TTL of its first non-RST packet, and how many had it. */
+  ttl = -1;
+  ttlCount = 0;
+  /** Non-RST packets with another TTL than `ttl` (several paths: never judged by TTL). */
+  ttlOther = 0;
+  otherTtl = -1;
+  /** Flows in which it sent a non-RST packet. */
+  flows = 0;
+  /** IP-ID behaviour (IPv4, non-zero IDs): consecutive steps of one counter, and other steps. */
+  idLast = -1;
+  idSeqSteps = 0;
+  idOtherSteps = 0;
+  idZero = 0;
+
+  /** One TTL seen HOST_TTL_MIN_PACKETS times, never another. */
+  get ttlEstablished(): boolean {
+    return this.ttlOther === 0 && this.ttlCount >= HOST_TTL_MIN_PACKETS;
+  }
+
+  /** One IP-ID counter for the whole host across flows (older stacks; Linux counts per socket): a RST far off it is odd. */
+  get globalIpId(): boolean {
+    return this.idOtherSteps === 0 && this.idSeqSteps >= HOST_IP_ID_MIN_STEPS;
+  }
+
+  observe(ttl: number, id: number): void {
+    if (this.ttlCount === 0 && this.ttlOther === 0) this.ttl = ttl;
+    if (ttl === this.ttl) this.ttlCount++;
+    else {
+      this.ttlOther++;
+      this.otherTtl = ttl;
+    }
+    if (id === 0) this.idZero++;
+    else if (id > 0) {
+      if (this.idLast >= 0) {
+        const d = (id - this.idLast) & 0xffff;
+        if (d > 0 && d <= 256) this.idSeqSteps++;
+        else this.idOtherSteps++;
+      }
+      this.idLast = id;
+    }
+  }
+}
 
 export type DirectionReason = 'syn' | 'syn_ack' | 'first_packet' | 'zeek_port' | 'learned_listener' | 'well_known_port' | 'syn_reversal' | 'synack_then_ack';
 
@@ -72,6 +130,13 @@ class Endpoint {
   ipIdSeq = 0;
   /** TTL of this endpoint's first RST (-1 none), to spot it talking on afterwards. */
   rstTtl = -1;
+  /** This endpoint's host across flows (set on its first packet). */
+  host: HostBaseline | null = null;
+  /** Its first FIN (frame -1: none). */
+  finFrame = -1;
+  finUs = 0;
+  finNanos = 0;
+  finDigits = 6;
   constructor(readonly ip4: number, readonly ip6: string, readonly port: number) {}
 
   size(): number {
@@ -142,6 +207,13 @@ export interface FlowSummary {
   first_rst_by: 'originator' | 'responder' | null;
   first_rst_frame: number | null;
   both_reset: boolean;
+  /** First FIN from each side: frame, capture time (µs and ISO); null when that side sent none. */
+  orig_fin_frame: number | null;
+  orig_fin_us: number | null;
+  orig_fin_time: string | null;
+  resp_fin_frame: number | null;
+  resp_fin_us: number | null;
+  resp_fin_time: string | null;
 }
 
 /** Zeek's conn_state() (main.zeek), verbatim in logic. */
@@ -243,6 +315,9 @@ export class FlowTracker {
   private closingHead = 0;
   private nextSweepUs = -1;
   private readonly listeners = new Set<number | string>();
+  /** Per-host baselines for the middlebox check, oldest first (bounded: CAPTURE_LIMITS.MAX_HOST_BASELINES). */
+  private readonly hosts = new Map<number | string, HostBaseline>();
+  private hostLimitHit = false;
   private readonly seg = new Segment();
   /** Latest capture time seen. */
   nowUs = 0;
@@ -357,6 +432,28 @@ export class FlowTracker {
 
   private listenerKey(version: number, ip4: number, ip6: string, port: number): number | string {
     return version === 4 ? ip4 * 65536 + port : ip6 + String.fromCharCode(port);
+  }
+
+  /** The baseline of the host sending from `ep`; the oldest host is forgotten when the table is full. */
+  private hostOf(version: number, ep: Endpoint, pkt: RawPacket): HostBaseline {
+    if (ep.host !== null) return ep.host;
+    const key = version === 4 ? ep.ip4 : ep.ip6;
+    let h = this.hosts.get(key);
+    if (h === undefined) {
+      if (this.hosts.size >= CAPTURE_LIMITS.MAX_HOST_BASELINES) {
+        this.hosts.delete(this.hosts.keys().next().value!);
+        if (!this.hostLimitHit) {
+          this.hostLimitHit = true;
+          const ev = this.ctx.anomaly('host_baseline_limit', { frame: pkt.frame, offset: pkt.offset },
+            `more than CAPTURE_LIMITS.MAX_HOST_BASELINES=${CAPTURE_LIMITS.MAX_HOST_BASELINES} hosts: the oldest hosts' TTL baselines are forgotten (their RSTs are judged per flow only)`);
+          if (ev) this.emit(ev);
+        }
+      }
+      h = new HostBaseline();
+      this.hosts.set(key, h);
+    }
+    ep.host = h;
+    return h;
   }
 
   private learnListener(version: number, ip4: number, ip6: string, port: number): void {
@@ -534,9 +631,18 @@ export class FlowTracker {
 
     this.process(f, ep, peer, flags, t.seq, t.ack, len, t.window, t.wscale);
 
+    if (flags & FIN && ep.finFrame < 0) {
+      ep.finFrame = pkt.frame;
+      ep.finUs = ts;
+      ep.finNanos = pkt.nanos;
+      ep.finDigits = pkt.digits;
+    }
     ep.pkts++;
     ep.ipBytes += ip.declaredEnd - (ip.addrOff - (ip.version === 4 ? 12 : 8));
     if (!(flags & RST)) {
+      const host = this.hostOf(ip.version, ep, pkt);
+      if (ep.baseCount === 0) host.flows++;
+      host.observe(ip.ttl, ip.version === 4 ? ip.id : -1);
       ep.baseCount++;
       ep.ttlLast = ip.ttl;
       if (ip.ttl < ep.ttlMin) ep.ttlMin = ip.ttl;
@@ -738,6 +844,25 @@ export class FlowTracker {
       }
       if (weak >= 2) strong = true;
     }
+    // Across flows: the host's TTL, established by its other packets in this capture.
+    const host = ep.host ?? this.hosts.get(ip.version === 4 ? ep.ip4 : ep.ip6) ?? null;
+    if (host !== null && !strong && host.ttlEstablished && ip.ttl !== host.ttl) {
+      const what = `TTL ${ip.ttl}, but ${ip.version === 4 ? ipv4Text(ep.ip4) : ipv6Text(ep.ip6)} sent its ${host.ttlCount} earlier packet(s) in this capture (${host.flows} flow(s)) all with TTL ${host.ttl}`;
+      if (ep.baseCount > 0) {
+        // This flow's own packets from the sender came over the host's one path (ECMP and load
+        // balancers pin a flow to a path): the RST did not.
+        reasons.push(`${what}, ${ep.baseCount} of them in this connection`);
+        strong = true;
+        if (ip.version === 4 && ip.id !== 0 && host.globalIpId && host.idLast >= 0) {
+          const d = (ip.id - host.idLast) & 0xffff;
+          if (d > IP_ID_JUMP && d < 65536 - IP_ID_JUMP) reasons.push(`IP-ID ${ip.id} is off the host's one sequential IP-ID counter (last ${host.idLast})`);
+        }
+      } else {
+        // The sender's first packet in this flow: a new flow may take another path (ECMP), so
+        // this alone is an oddity, not a verdict.
+        reasons.push(`${what}, none of them in this connection`);
+      }
+    }
     let cause: Cause | null;
     if (strong) cause = 'middlebox_reset';
     else if (inReplyToSyn) cause = 'refused';
@@ -913,6 +1038,12 @@ export class FlowTracker {
       first_frame: f.firstFrame, last_frame: f.lastFrame, direction: f.directionReason,
       first_rst_by: fr ? (fr.byOrig ? 'originator' : 'responder') : null, first_rst_frame: fr ? fr.frame : null,
       both_reset: f.rstFromOrig > 0 && f.rstFromResp > 0,
+      orig_fin_frame: o.finFrame >= 0 ? o.finFrame : null,
+      orig_fin_us: o.finFrame >= 0 ? o.finUs : null,
+      orig_fin_time: o.finFrame >= 0 ? isoTime(o.finUs, o.finDigits, o.finNanos) : null,
+      resp_fin_frame: r.finFrame >= 0 ? r.finFrame : null,
+      resp_fin_us: r.finFrame >= 0 ? r.finUs : null,
+      resp_fin_time: r.finFrame >= 0 ? isoTime(r.finUs, r.finDigits, r.finNanos) : null,
     };
   }
 }

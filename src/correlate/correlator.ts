@@ -31,6 +31,7 @@ import { COLLECTOR_MAX_MARKS, createTimelineCollector, type TimelineCollector } 
 import { DEFAULT_ORIGIN, EXPLAIN, fixFor, nextCommands, splitHostPort, type Target } from './playbook.js';
 import { describe, isCapture, refOf, resolutionUs, strength } from './evidence.js';
 import { flowStartUs } from './skew.js';
+import { IncidentKeeper } from './keep.js';
 
 /** Causes that end a request on their own; resets after them on the same upstream are consequences. */
 const TERMINAL_CAUSES: ReadonlySet<Cause> = new Set(['timeout', 'client_abort', 'tls', 'protocol_mismatch', 'connect_timeout']);
@@ -93,15 +94,41 @@ export interface CorrelatorOptions {
 /** An event as a candidate "first": the instant and frame that matter (a flow's first SYN, not its end). */
 interface Cand { ev: Event; us: number; frame?: number; time: string | null; res: number }
 
+/** Context events toward one upstream, oldest first; `droppedUs`: the latest one LIMITS.MAX_CONTEXT_PER_UPSTREAM pushed out. */
+interface CtxList { evs: Event[]; droppedUs: number }
+
+/**
+ * A claimed orphan can start an incident up to this much before its first failure (claimOrphans:
+ * CONTEXT_BEFORE_US / 5 before, plus a log time's resolution of at most 1 s).
+ */
+const ORPHAN_CLAIM_US = LIMITS.CONTEXT_BEFORE_US / 5 + 1_000_000;
+
 export class Correlator {
   private open = new Map<string, Building>();
-  private closed: Incident[] = [];
+  /** Closed incidents the report will list (bounded: LIMITS.MAX_REPORT_INCIDENTS). */
+  private kept = new IncidentKeeper(LIMITS.MAX_REPORT_INCIDENTS);
+  private finished: Incident[] | null = null;
   private latestUs = -Infinity;
   private seq = 0;
   /** SNI and ALPN seen toward each server address (for filling in commands). */
   private sniByDst = new Map<string, { sni: string | null; alpn: string[] | null }>();
-  /** Capture events that are not failures themselves, per upstream (bounded, oldest dropped). */
-  private context = new Map<string, Event[]>();
+  /**
+   * Capture events that are not failures themselves, per upstream. Bounded: events no incident can
+   * look at any more are swept every LIMITS.CONTEXT_PRUNE_EVERY_US (pruneContext), and at most
+   * LIMITS.MAX_CONTEXT_EVENTS are held (the oldest go first, said in the report).
+   */
+  private context = new Map<string, CtxList>();
+  private contextCount = 0;
+  private nextPruneUs = -Infinity;
+  private lastHorizonUs = -Infinity;
+  /** The latest time of a context event swept or dropped (not by the per-upstream cap): a window reaching it may miss some. */
+  private contextGoneUs = -Infinity;
+  /** Context events dropped by LIMITS.MAX_CONTEXT_EVENTS / MAX_CONTEXT_PER_UPSTREAM before every incident that could use them closed. */
+  private contextCapDropped = 0;
+  /** Incidents judged with a window reaching context already dropped. */
+  private contextShort = 0;
+  /** Incidents closed before their gap because LIMITS.MAX_OPEN_INCIDENTS were open. */
+  private closedEarly = 0;
   /** Failures with no upstream (or on the client side), waiting for an incident to join. */
   private orphans: Event[] = [];
   /** Client addresses named by logs: connections from them are the client side. */
@@ -213,11 +240,24 @@ export class Correlator {
       b = undefined;
     }
     if (!b) {
+      if (this.open.size >= LIMITS.MAX_OPEN_INCIDENTS) this.closeOldestOpen();
       b = { key, upstream: key === 'unknown' ? null : key, events: [], count: 0, by_source: {}, startUs: null, endUs: null, timeless: 0, lastWallMs: Date.now(), weak: 0 };
       this.open.set(key, b);
     }
     addTo(b, ev);
     if (b.endUs !== null && b.endUs < this.minEndUs) this.minEndUs = b.endUs;
+  }
+
+  /** LIMITS.MAX_OPEN_INCIDENTS: close the incident idle longest (in capture time) before its gap. */
+  private closeOldestOpen() {
+    let oldest: Building | null = null;
+    for (const b of this.open.values()) {
+      if (b.key === 'unknown') continue;
+      if (!oldest || (b.endUs ?? -Infinity) < (oldest.endUs ?? -Infinity)) oldest = b;
+    }
+    if (!oldest) return;
+    this.closedEarly++;
+    this.close(oldest);
   }
 
   private addOrphan(ev: Event) {
@@ -233,20 +273,75 @@ export class Correlator {
   private keepContext(ev: Event) {
     const key = normalizeUpstream(ev.upstream) ?? normalizeUpstream(ev.dst);
     if (!key) return;
+    if ((this.latestUs >= this.nextPruneUs && Number.isFinite(this.latestUs)) || this.contextCount >= LIMITS.MAX_CONTEXT_EVENTS || this.context.size > LIMITS.MAX_CONTEXT_UPSTREAMS) this.pruneContext();
     let l = this.context.get(key);
-    if (!l) {
-      if (this.context.size > LIMITS.MAX_CONTEXT_UPSTREAMS) this.pruneContext();
-      this.context.set(key, (l = []));
+    if (!l) this.context.set(key, (l = { evs: [], droppedUs: -Infinity }));
+    l.evs.push(ev);
+    this.contextCount++;
+    if (l.evs.length > LIMITS.MAX_CONTEXT_PER_UPSTREAM) {
+      const gone = l.evs.splice(0, l.evs.length - LIMITS.MAX_CONTEXT_PER_UPSTREAM);
+      this.contextCount -= gone.length;
+      for (const e of gone) {
+        if (e.ts_us === null) continue;
+        if (e.ts_us > l.droppedUs) l.droppedUs = e.ts_us;
+        // The last sweep's horizon (it only moves forward): an event past it might still have been looked at.
+        if (e.ts_us >= this.lastHorizonUs) this.contextCapDropped++;
+      }
     }
-    l.push(ev);
-    if (l.length > LIMITS.MAX_CONTEXT_PER_UPSTREAM) l.splice(0, l.length - LIMITS.MAX_CONTEXT_PER_UPSTREAM);
   }
 
+  /**
+   * Context before this time can be in no incident's window any more (contextFor looks from an
+   * incident's start - CONTEXT_BEFORE_US): not an open incident's (whose start a claimed orphan can
+   * still move ORPHAN_CLAIM_US earlier), nor a future one's (its first failure is at most
+   * CONTEXT_LATE_US older than the latest time seen), nor (when logs named clients, so client-side
+   * context counts) an incident of unclaimed orphans'.
+   */
+  private contextHorizon(): number {
+    let h = this.latestUs - LIMITS.CONTEXT_LATE_US;
+    for (const b of this.open.values()) if (b.startUs !== null && b.startUs < h) h = b.startUs;
+    if (this.clientIps.size && this.minOrphanUs < h) h = this.minOrphanUs;
+    return h - LIMITS.CONTEXT_BEFORE_US - ORPHAN_CLAIM_US;
+  }
+
+  /** Sweep context no incident can look at; beyond LIMITS.MAX_CONTEXT_EVENTS, drop the oldest (counted). */
   private pruneContext() {
-    const horizon = this.latestUs - LIMITS.INCIDENT_GAP_US - LIMITS.CONTEXT_BEFORE_US;
+    this.nextPruneUs = this.latestUs + LIMITS.CONTEXT_PRUNE_EVERY_US;
+    const horizon = this.contextHorizon();
+    this.lastHorizonUs = horizon;
+    this.sweepContext(horizon);
+    if (this.contextCount < LIMITS.MAX_CONTEXT_EVENTS && this.context.size <= LIMITS.MAX_CONTEXT_UPSTREAMS) return;
+    // Still too many: keep the newest three quarters of the cap (events with no time count as newest).
+    const ts: number[] = [];
+    for (const l of this.context.values()) for (const e of l.evs) if (e.ts_us !== null) ts.push(e.ts_us);
+    ts.sort((a, b) => a - b);
+    const keep = Math.floor(LIMITS.MAX_CONTEXT_EVENTS * 3 / 4);
+    const cut = ts.length > keep ? ts[ts.length - keep] : -Infinity;
+    const before = this.contextCount;
+    this.sweepContext(cut);
+    // Timed events at one instant can outnumber the cap: then drop by upstream until under it.
     for (const [k, l] of this.context) {
-      const keep = l.filter((e) => (e.ts_us ?? Infinity) >= horizon);
-      if (keep.length) this.context.set(k, keep);
+      if (this.contextCount < LIMITS.MAX_CONTEXT_EVENTS && this.context.size <= LIMITS.MAX_CONTEXT_UPSTREAMS) break;
+      for (const e of l.evs) if (e.ts_us !== null && e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us;
+      this.contextCount -= l.evs.length;
+      this.context.delete(k);
+    }
+    // Events over the cap that an incident could still have looked at (those before the horizon could not).
+    this.contextCapDropped += before - this.contextCount;
+  }
+
+  /** Drop context events older than `cut`. */
+  private sweepContext(cut: number) {
+    if (!Number.isFinite(cut)) return;
+    for (const [k, l] of this.context) {
+      // Events come nearly in time order, but a late one (a flow told when it ended) can be anywhere.
+      if (!l.evs.some((e) => e.ts_us !== null && e.ts_us < cut)) continue;
+      const keep: Event[] = [];
+      for (const e of l.evs) {
+        if (e.ts_us !== null && e.ts_us < cut) { if (e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us; } else keep.push(e);
+      }
+      this.contextCount -= l.evs.length - keep.length;
+      if (keep.length) l.evs = keep;
       else this.context.delete(k);
     }
   }
@@ -305,7 +400,7 @@ export class Correlator {
     this.open.delete(b.key);
     if (b.key !== 'unknown') this.claimOrphans(b);
     const inc = this.judge(b);
-    this.closed.push(inc);
+    this.kept.add(inc);
     this.opts.onIncident?.(inc);
   }
 
@@ -332,7 +427,26 @@ export class Correlator {
     if (this.orphans.length) this.flushOrphans([...this.orphans]);
     const u = this.open.get('unknown');
     if (u) this.close(u);
-    return [...this.closed].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity));
+    this.finished = this.kept.list().sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity));
+    return [...this.finished];
+  }
+
+  /** Incidents closed so far (listed in the report or not). */
+  get incidentsTotal(): number {
+    return this.kept.total;
+  }
+
+  /** Sentences for the report's assumptions: every bound that was hit (after finish()). */
+  limitNotes(): string[] {
+    const out: string[] = [];
+    const kept = this.finished ?? this.kept.list();
+    const n = this.kept.note(kept);
+    if (n) out.push(n);
+    if (this.closedEarly) out.push(`${this.closedEarly} incident${this.closedEarly > 1 ? 's were' : ' was'} closed before ${LIMITS.INCIDENT_GAP_US / 1e6} s without failures had passed, because ${LIMITS.MAX_OPEN_INCIDENTS} incidents were open at once (LIMITS.MAX_OPEN_INCIDENTS): later failures toward the same upstream start a new incident.`);
+    if (this.contextCapDropped || this.contextShort) {
+      out.push(`${this.contextCapDropped} capture context event${this.contextCapDropped === 1 ? '' : 's'} (flows, hellos, responses) were dropped to hold at most ${LIMITS.MAX_CONTEXT_EVENTS} (LIMITS.MAX_CONTEXT_EVENTS) or ${LIMITS.MAX_CONTEXT_PER_UPSTREAM} per upstream (LIMITS.MAX_CONTEXT_PER_UPSTREAM)${this.contextShort ? `; ${this.contextShort} incident${this.contextShort === 1 ? ' was' : 's were'} judged without some of its context (a second capture's view of a flow, a FIN or SYN before the failure)` : ''}.`);
+    }
+    return out;
   }
 
   /** The timeline for the HTML report, the verdict's first evidence marked. */
@@ -352,11 +466,14 @@ export class Correlator {
     const lo = b.startUs - LIMITS.CONTEXT_BEFORE_US, hi = b.endUs + 1_000_000;
     const inWin = (e: Event) => e.ts_us !== null && e.ts_us >= lo && (flowStartUs(e) ?? e.ts_us) <= hi;
     const out: Event[] = [];
-    if (b.upstream) for (const e of this.context.get(b.upstream) ?? []) if (inWin(e)) out.push(e);
+    const own = b.upstream ? this.context.get(b.upstream) : undefined;
+    // A window reaching context that is gone (swept or dropped by a cap): said in the report.
+    if ((b.upstream !== null || this.clientIps.size > 0) && (lo <= this.contextGoneUs || (own !== undefined && lo <= own.droppedUs))) this.contextShort++;
+    if (own) for (const e of own.evs) if (inWin(e)) out.push(e);
     if (this.clientIps.size) {
       for (const [k, l] of this.context) {
         if (k === b.upstream) continue;
-        for (const e of l) if (inWin(e) && this.clientIps.has(ipOf(e.orig ?? e.src) ?? '')) out.push(e);
+        for (const e of l.evs) if (inWin(e) && this.clientIps.has(ipOf(e.orig ?? e.src) ?? '')) out.push(e);
       }
     }
     return out;
@@ -369,12 +486,24 @@ export class Correlator {
     let crossConfirmed = 0;
     // Rules 3 and 4 rewrite a RST's cause on a copy; the input events are left alone.
     const evs = [...b.events].sort((x, y) => (x.ts_us ?? Infinity) - (y.ts_us ?? Infinity)).map((e) => {
-      if (e.kind !== 'tcp.rst' || e.rst_by !== 'responder' || e.cause === 'refused' || e.cause === 'middlebox_reset') return e;
+      if (e.kind !== 'tcp.rst' || e.rst_by !== 'responder' || e.cause === 'refused') return e;
       const cross = this.crossCapture(e, flows);
+      if (e.cause === 'middlebox_reset') {
+        // The capture layer already suspects this RST (TTL / IP-ID / sequence did not fit its sender).
+        // Another capture of the same connection confirms it, or shows the sender really sent it.
+        const flagged = Array.isArray(e.middlebox_reasons) ? (e.middlebox_reasons as string[]).join('; ') : undefined;
+        if (cross.presentIn) return { ...e, cause: 'upstream_reset' as Cause, cause_was: e.cause, middlebox_reason: undefined };
+        const reasons = [flagged];
+        if (cross.absentFrom) {
+          const why = absentWhy(cross.absentFrom, !!cross.lacksRequest, e.src);
+          notes.push(why);
+          reasons.push(why);
+        }
+        const joined = reasons.filter(Boolean).join('; ');
+        return joined ? { ...e, middlebox_reason: joined } : e;
+      }
       if (cross.absentFrom) {
-        const why = cross.lacksRequest
-          ? `the RST is absent from ${cross.absentFrom}'s view of the same connection, which never received the proxy's request either: something between them dropped the request and answered with a reset in ${e.src}'s name`
-          : `the RST is absent from ${cross.absentFrom}'s view of the same connection (which kept recording): it was not sent by ${e.src}`;
+        const why = absentWhy(cross.absentFrom, !!cross.lacksRequest, e.src);
         notes.push(why);
         return { ...e, cause: 'middlebox_reset' as Cause, cause_was: e.cause, middlebox_reason: why };
       }
@@ -612,6 +741,13 @@ export function originOf(cause: Cause, first: Event, upstream: string | null, de
     if (normalizeUpstream(first.dst) === upstream) return clientIps.has(ipOf(first.src) ?? '') ? 'client' : 'proxy';
   }
   return DEFAULT_ORIGIN[cause];
+}
+
+/** Why a RST missing from the other capture of the same connection was not sent by its claimed sender. */
+function absentWhy(absentFrom: string, lacksRequest: boolean, src: string | null): string {
+  return lacksRequest
+    ? `the RST is absent from ${absentFrom}'s view of the same connection, which never received the proxy's request either: something between them dropped the request and answered with a reset in ${src}'s name`
+    : `the RST is absent from ${absentFrom}'s view of the same connection (which kept recording): it was not sent by ${src}`;
 }
 
 /** The incident's cause: a decisive cause wins; otherwise the strongest-weighted vote. */

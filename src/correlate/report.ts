@@ -1,7 +1,8 @@
 // Build the Report every renderer draws from.
 import type { Report, SummaryRow } from '../report.js';
 import type { SourceRun } from '../pipeline.js';
-import type { Correlator } from './correlator.js';
+import { OTHER_UPSTREAMS, type Correlator } from './correlator.js';
+import { LIMITS } from '../limits.js';
 import type { Incident } from '../report.js';
 import type { IngestOptions } from '../ingest/types.js';
 import { isoTime, zoneName } from '../time.js';
@@ -18,6 +19,8 @@ export interface SkewInfo {
   lo_us?: number;
   hi_us?: number;
 }
+
+const byCount = (a: SummaryRow, b: SummaryRow) => b.count - a.count || a.key.localeCompare(b.key);
 
 export function buildReport(
   runs: SourceRun[], corr: Correlator, incidents: Incident[], options: IngestOptions, skews: Map<string, SkewInfo> = new Map(), ignored: string[] = [],
@@ -39,8 +42,28 @@ export function buildReport(
     if (!r.format) assumptions.push(`${r.input.name}: format not recognized; its lines were counted as skipped.`);
   }
   assumptions.push(...extraAssumptions);
-  const rows = (m: Map<string, SummaryRow & { firstUs: number | null; lastUs: number | null }>): SummaryRow[] =>
-    [...m.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key)).map(({ firstUs: _f, lastUs: _l, ...row }) => row);
+  assumptions.push(...corr.limitNotes());
+  type Row = SummaryRow & { firstUs: number | null; lastUs: number | null };
+  const strip = ({ firstUs: _f, lastUs: _l, ...row }: Row): SummaryRow => row;
+  const rows = (m: Map<string, Row>): SummaryRow[] => [...m.values()].sort(byCount).map(strip);
+  /** by_upstream: the busiest LIMITS.MAX_REPORT_UPSTREAM_ROWS rows; the rest summed into the "other" row (said in the assumptions). */
+  const upstreamRows = (m: Map<string, Row>): SummaryRow[] => {
+    const all = [...m.values()].sort(byCount);
+    const max = LIMITS.MAX_REPORT_UPSTREAM_ROWS;
+    if (all.length <= max) return all.map(strip);
+    const shown = all.slice(0, max).filter((r) => r.key !== OTHER_UPSTREAMS);
+    const rest = all.filter((r) => !shown.includes(r));
+    const other: Row = { key: OTHER_UPSTREAMS, count: 0, first: null, last: null, examples: [], firstUs: null, lastUs: null };
+    for (const r of rest) {
+      other.count += r.count;
+      if (r.firstUs !== null && (other.firstUs === null || r.firstUs < other.firstUs)) { other.firstUs = r.firstUs; other.first = r.first; }
+      if (r.lastUs !== null && (other.lastUs === null || r.lastUs > other.lastUs)) { other.lastUs = r.lastUs; other.last = r.last; }
+      for (const x of r.examples) if (other.examples.length < 3) other.examples.push(x);
+    }
+    const past = m.has(OTHER_UPSTREAMS);
+    assumptions.push(`Failures went to ${m.size - (past ? 1 : 0)}${past ? ' or more (past LIMITS.MAX_UPSTREAM_ROWS)' : ''} upstreams; by_upstream lists the ${shown.length} with the most failures and sums the rest in "${OTHER_UPSTREAMS}" (LIMITS.MAX_REPORT_UPSTREAM_ROWS).`);
+    return [...shown, other].sort(byCount).map(strip);
+  };
   // The verdict: the incident that started it — the earliest; among equals, the better-supported.
   const verdict = incidents.length
     ? [...incidents].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || b.confidence_score - a.confidence_score)[0]
@@ -71,7 +94,7 @@ export function buildReport(
       first: corr.firstUs === null ? null : isoTime(corr.firstUs, 6),
       last: corr.lastUs === null ? null : isoTime(corr.lastUs, 6),
       by_cause: rows(corr.byCause),
-      by_upstream: rows(corr.byUpstream),
+      by_upstream: upstreamRows(corr.byUpstream),
       by_kind: corr.byKind,
     },
     assumptions,
