@@ -94,7 +94,11 @@ function markSvg(m: LaidMark, cy: number): string {
   let s = `<g class="${cls}"><title>${h(title)}</title>`;
   if (m.first) s += `<circle class="ring" cx="${fmt(m.x)}" cy="${cy}" r="${fmt(r + 4)}"/>`;
   s += `<circle cx="${fmt(m.x)}" cy="${cy}" r="${fmt(r)}"/></g>`;
-  if (m.first) s += `<text class="tl-firstlabel" x="${fmt(m.x + 12)}" y="${cy - 8}">first reset</text>`;
+  // The label goes right of the mark, or left of it near the right edge (it would be cut off).
+  if (m.first) {
+    const left = m.x > SVG_W - 90;
+    s += `<text class="tl-firstlabel" x="${fmt(left ? m.x - 12 : m.x + 12)}" y="${cy - 8}"${left ? ' text-anchor="end"' : ''}>first reset</text>`;
+  }
   return s;
 }
 
