@@ -126,6 +126,15 @@ function splitJson(line: string, tz: Zone): DebugLine | undefined {
   };
 }
 
+// istio-agent (pilot-agent) lines share the istio-proxy container log with Envoy's: Istio's zap layout,
+// `%Y-%m-%dT%T.%fZ\t%l\t[scope\t]msg`, microseconds and Z always (istio/pkg/log), any scope but `envoy x`.
+const ISTIO_AGENT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\s+(?:debug|info|warn|error|fatal)\s+\S/;
+
+/** An istio-agent line (not Envoy's own): understood, never a failure of a proxied request. */
+export function isIstioAgentLine(line: string): boolean {
+  return ISTIO_AGENT_RE.test(line) && splitDebugLine(line, { kind: 'utc' }) === undefined;
+}
+
 // Timestamps a custom --log-format (or a client's logger) may start with: ISO / `YYYY-MM-DD HH:MM:SS`
 // (zone optional), Go's log package `YYYY/MM/DD HH:MM:SS[.ffffff]`.
 const LEADING_TIME_RE = /^\[?(\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\]?(?=\s|$|\[)/;

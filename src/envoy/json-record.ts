@@ -4,6 +4,7 @@
 // paths joined), else by what the value looks like. Key order is never relied on (Istio emits shuffled keys).
 import { operatorSpec, type FieldKey } from './operators.js';
 import { isKnownFlagList } from './response-flags.js';
+import { NGINX_ONLY_JSON_KEYS } from '../nginx/access-formats.js';
 
 export type AccessRecord = Partial<Record<Exclude<FieldKey, 'extra'>, string>> & { extra?: string[] };
 
@@ -97,5 +98,18 @@ export function jsonToRecord(line: string, template?: JsonTemplate): AccessRecor
   }
   if (extra.length) rec.extra = extra;
   if (rec.response_flags === undefined && rec.response_code === undefined && rec.details === undefined) return undefined;
+  // An NGINX JSON access line (ingress-nginx's `upstreamAddr`, `proxyUpstreamName`, ...) has a status but
+  // nothing Envoy writes: leave it to the NGINX parser.
+  if (rec.response_flags === undefined && rec.details === undefined && rec.upstream_cluster === undefined &&
+    hasKey(obj as Record<string, unknown>, NGINX_ONLY_JSON_KEYS)) return undefined;
   return rec;
+}
+
+function hasKey(o: Record<string, unknown>, keys: ReadonlySet<string>, depth = 0): boolean {
+  for (const k of Object.keys(o)) {
+    if (keys.has(k)) return true;
+    const v = o[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3 && hasKey(v as Record<string, unknown>, keys, depth + 1)) return true;
+  }
+  return false;
 }

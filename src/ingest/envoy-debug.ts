@@ -10,7 +10,7 @@ import { LIMITS } from '../limits.js';
 import { isoTime } from '../time.js';
 import { bodyEvent, noteZone, parseBody } from '../envoy/body.js';
 import { CONNECT_FAILURE_CAUSES, TERMINATION_CAUSES } from '../envoy/details.js';
-import { splitCustomLine, splitDebugLine, splitIds, type DebugLine } from '../envoy/debug-line.js';
+import { isIstioAgentLine, splitCustomLine, splitDebugLine, splitIds, type DebugLine } from '../envoy/debug-line.js';
 import { classifyMessage, type MsgMatch } from '../envoy/debug-messages.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 
@@ -132,7 +132,11 @@ export function openEnvoyDebug(ctx: IngestContext): LineParser {
       const m = classifyMessage(ids.text);
       if (!m) {
         // A custom layout is only Envoy's if it carries Envoy's ids; otherwise we do not know the line.
-        if (custom && ids.connectionId === null) return undefined;
+        if (custom && ids.connectionId === null) {
+          if (!isIstioAgentLine(line)) return undefined;
+          ctx.stats.ok++;
+          return null;
+        }
         ctx.stats.ok++;
         return null;
       }

@@ -217,7 +217,19 @@ const JSON_KEYS: Record<string, string> = {
   request_id: 'request_id', req_id: 'request_id', requestID: 'request_id', x_request_id: 'request_id',
   host: 'host', vhost: 'host', connection: 'connection',
   proxy_upstream_name: 'proxy_upstream_name', body_bytes_sent: 'body_bytes_sent', bytes_sent: 'bytes_sent',
+  // camelCase keys of ingress-nginx's and Google Cloud Logging's `httpRequest` layout (ingress-nginx#8252)
+  proxyUpstreamName: 'proxy_upstream_name', requestMethod: 'request_method', requestUrl: 'request_uri',
+  remoteIp: 'remote_addr', remoteAddr: 'remote_addr', requestTime: 'request_time', latency: 'request_time',
+  upstreamConnectTime: 'upstream_connect_time', upstreamHeaderTime: 'upstream_header_time', responseSize: 'body_bytes_sent',
+  requestId: 'request_id', xRequestId: 'request_id',
 };
+
+/** Keys only an NGINX JSON log has: a JSON line with one of these and no Envoy key is not Envoy's. */
+export const NGINX_ONLY_JSON_KEYS: ReadonlySet<string> = new Set([
+  'upstream_addr', 'upstreamAddr', 'upstream_status', 'upstreamStatus', 'proxy_upstream_name', 'proxyUpstreamName',
+  'upstream_response_time', 'upstreamResponseTime', 'upstream_connect_time', 'upstream_header_time', 'request_time',
+  'remote_addr', 'body_bytes_sent', 'time_local', 'time_iso8601', 'http_x_forwarded_for', 'http_user_agent',
+]);
 
 /**
  * A JSON access line by its keys. Envoy's JSON (response_code, response_flags, upstream_host) is not ours:
@@ -235,10 +247,23 @@ export function parseJsonAccess(line: string): Record<string, string> | undefine
   const o = obj as Record<string, unknown>;
   if ('response_flags' in o || 'response_code' in o || 'upstream_cluster' in o) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o)) {
-    const name = JSON_KEYS[k];
-    if (name !== undefined && v !== null && v !== undefined && typeof v !== 'object') out[name] = String(v);
-  }
+  // Nested objects too (`"httpRequest": {"status": ...}`): the leaf key names the field; the outer one wins.
+  const take = (obj: Record<string, unknown>, depth: number): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        if (depth < 3) take(v as Record<string, unknown>, depth + 1);
+        continue;
+      }
+      const name = JSON_KEYS[k];
+      if (name === undefined || v === null || v === undefined || out[name] !== undefined) continue;
+      let val = String(v);
+      // "0.123s" (Cloud Logging duration); " s" when $request_time was empty
+      if (name === 'request_time' && /s$/.test(val)) val = val.slice(0, -1).trim();
+      if (val === '') continue;
+      out[name] = val;
+    }
+  };
+  take(o, 0);
   if (out.status === undefined || !/^\d{3}$/.test(out.status)) return undefined;
   if (out.request === undefined && out.request_uri === undefined && out.upstream_addr === undefined && out.remote_addr === undefined) return undefined;
   return out;

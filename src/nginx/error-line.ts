@@ -193,9 +193,37 @@ function actionAt(head: string): number {
   return k >= 0 && k + 7 < head.length ? k : -1;
 }
 
-/** ERRNO_TAIL by hand: ` (NNN: text)` at the end, the text without parentheses. */
-function errnoAt(head: string): number {
+/**
+ * A line cut short by whoever copied it, with the cutter's mark: nano and `less -S` end a line that
+ * runs past the screen with `$` or `>`; chat tools and editors with `…` or `...`. nginx itself never
+ * ends a message with these after a word character (its own cut at NGX_MAX_ERROR_STR has no mark).
+ * Returns the marker's length (0: not cut).
+ */
+const CUT_BEFORE_MARK = /[\w,.:()"\]/-]/;
+
+function cutMarkerLen(line: string): number {
+  const n = line.length;
+  if (n < 2) return 0;
+  const last = line.charCodeAt(n - 1);
+  // Common case first: a complete line ends with a quote, a digit, a letter or ')'.
+  if (last !== 36 && last !== 62 && last !== 0x2026 && last !== 46) return 0;
+  const prevWord = (i: number) => i >= 0 && CUT_BEFORE_MARK.test(line[i]);
+  if ((last === 36 /* $ */ || last === 62 /* > */) && prevWord(n - 2) && line.charCodeAt(n - 2) !== 36) return 1;
+  if (last === 0x2026 /* … */ && prevWord(n - 2)) return 1;
+  if (line.endsWith('...') && n > 3 && line.charCodeAt(n - 4) !== 46 && prevWord(n - 4)) return 3;
+  return 0;
+}
+
+/** ERRNO_TAIL by hand: ` (NNN: text)` at the end, the text without parentheses; `cut`: the `)` and part of the text may be gone. */
+function errnoAt(head: string, cut = false): number {
   const n = head.length;
+  if (cut && head.charCodeAt(n - 1) !== 41) {
+    const open = head.lastIndexOf(' (');
+    if (open < 0 || head.indexOf(')', open) >= 0) return -1;
+    const r = digitRun(head, open + 2);
+    if (!r || head.charCodeAt(r[1]) !== 58 || (r[1] + 1 < n && head.charCodeAt(r[1] + 1) !== 32)) return -1;
+    return open;
+  }
   if (head.charCodeAt(n - 1) !== 41 /* ) */) return -1;
   const open = head.lastIndexOf('(');
   if (open < 1 || head.charCodeAt(open - 1) !== 32 || head.indexOf(')', open) !== n - 1) return -1;
@@ -217,6 +245,11 @@ function parseBody(line: string, civil: ErrorLine['civil'], level: string | unde
   // 2047 bytes is the most nginx writes; only measure bytes when the chars make it possible.
   const ownLen = line.length - offset;
   if (ownLen >= 682 && Buffer.byteLength(offset ? line.slice(offset) : line) >= NGX_MAX_ERROR_STR - 1) out.truncated = true;
+  const cut = cutMarkerLen(line);
+  if (cut) {
+    line = line.slice(0, line.length - cut);
+    out.truncated = true;
+  }
 
   const ctxAt = findContext(line, bodyStart);
   let head = ctxAt < 0 ? line.slice(bodyStart) : line.slice(bodyStart, ctxAt);
@@ -225,11 +258,13 @@ function parseBody(line: string, civil: ErrorLine['civil'], level: string | unde
     out.action = head.slice(a + 7);
     head = head.slice(0, a);
   }
-  const e = errnoAt(head);
+  const e = errnoAt(head, cut > 0 && ctxAt < 0);
   if (e >= 0) {
     const colon = head.indexOf(':', e + 2);
     out.errno = +head.slice(e + 2, colon);
-    out.errnoText = head.slice(colon + 2, head.length - 1);
+    const closed = head.charCodeAt(head.length - 1) === 41;
+    // A cut errno text ("Connection ref") says nothing the number does not: drop it.
+    out.errnoText = closed ? head.slice(colon + 2, head.length - 1) : undefined;
     head = head.slice(0, e);
   }
   if (head.charCodeAt(head.length - 1) === 41) {
