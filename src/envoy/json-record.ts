@@ -5,6 +5,7 @@
 import { operatorSpec, type FieldKey } from './operators.js';
 import { isKnownFlagList } from './response-flags.js';
 import { NGINX_ONLY_JSON_KEYS } from '../nginx/access-formats.js';
+import { parseJsonObject } from '../json-object.js';
 
 export type AccessRecord = Partial<Record<Exclude<FieldKey, 'extra'>, string>> & { extra?: string[] };
 
@@ -72,16 +73,11 @@ const TFR_SHAPE = /^(delayed|immediate)[ _]connect|TLS[ _]error/;
 
 /** One JSON line to a record; undefined when it is not a JSON object that looks like an access log. */
 export function jsonToRecord(line: string, template?: JsonTemplate): AccessRecord | undefined {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const obj = parseJsonObject(line);
+  if (!obj) return undefined;
   const rec: AccessRecord = {};
   const leftovers: [string, string][] = [];
-  walk(obj as Record<string, unknown>, '', (path, raw) => {
+  walk(obj, '', (path, raw) => {
     const v = raw === null || raw === undefined ? '-' : typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
     const f = template?.get(path) ?? ALIASES[norm(path)] ?? ALIASES[norm(path.slice(path.lastIndexOf('.') + 1))];
     if (f && rec[f] === undefined) rec[f] = v;
@@ -101,7 +97,7 @@ export function jsonToRecord(line: string, template?: JsonTemplate): AccessRecor
   // An NGINX JSON access line (ingress-nginx's `upstreamAddr`, `proxyUpstreamName`, ...) has a status but
   // nothing Envoy writes: leave it to the NGINX parser.
   if (rec.response_flags === undefined && rec.details === undefined && rec.upstream_cluster === undefined &&
-    hasKey(obj as Record<string, unknown>, NGINX_ONLY_JSON_KEYS)) return undefined;
+    hasKey(obj, NGINX_ONLY_JSON_KEYS)) return undefined;
   return rec;
 }
 

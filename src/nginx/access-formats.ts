@@ -3,6 +3,7 @@
 // (`rt=... uct="..." uht="..." urt="..."`, `ua= us= ut= ul=`, `timed_combined`) are read from the
 // tail by key, so one entry covers the many variants seen in issues.
 import { compileLogFormat, type CompiledFormat } from './log-format.js';
+import { parseJsonObject } from '../json-object.js';
 
 const COMBINED = '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
 
@@ -237,14 +238,9 @@ export const NGINX_ONLY_JSON_KEYS: ReadonlySet<string> = new Set([
  */
 export function parseJsonAccess(line: string): Record<string, string> | undefined {
   if (line.charCodeAt(0) !== 123) return undefined;
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
-  const o = obj as Record<string, unknown>;
+  const obj = parseJsonObject(line);
+  if (!obj) return undefined;
+  const o = obj;
   if ('response_flags' in o || 'response_code' in o || 'upstream_cluster' in o) return undefined;
   const out: Record<string, string> = {};
   // Nested objects too (`"httpRequest": {"status": ...}`): the leaf key names the field; the outer one wins.

@@ -3,6 +3,7 @@
 // user's --nginx-format. Variables get patterns by name where nginx's values have a known shape
 // (multi-value `$upstream_*` lists contain spaces: "a, b : c", nginx.md §5.1), else "up to the next
 // literal". Default escaping turns `"` into \x22, so a quoted value never contains a raw quote.
+import { parseJsonObject } from '../json-object.js';
 
 export type Escape = 'default' | 'json' | 'none';
 
@@ -150,15 +151,10 @@ function jsonKeyMap(format: string): Map<string, string> {
 
 /** Valid JSON first; hand-written formats with unquoted `$upstream_response_time` are not (ingress-nginx#6376). */
 function parseJsonLine(line: string, keys: Map<string, string>): Record<string, string> | undefined {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const obj = parseJsonObject(line);
+  if (!obj) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(obj)) {
     const name = keys.get(k);
     if (name !== undefined && v !== null && v !== undefined) out[name] = String(v);
   }
