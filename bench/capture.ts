@@ -13,6 +13,7 @@ import { newRawPacket, READ } from '../src/capture/raw-packet.js';
 import { readCapture, newCaptureStats } from '../src/capture/capture.js';
 import type { IngestContext, InputStats } from '../src/ingest/types.js';
 import { UTC } from '../src/time.js';
+import { openInput } from '../src/input.js';
 import { measure, printTable, row, type Row } from './measure.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -120,7 +121,8 @@ async function runOurs(file: string, withStreams: boolean): Promise<void> {
   const kinds: Record<string, number> = {};
   const noSink = () => ({ segment: () => null, flowEnd: () => null });
   const t0 = process.hrtime.bigint();
-  const chunks = fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  // The CLI's own reader (src/input.ts: FileHandle.read, one 1 MiB read ahead, lendable buffers).
+  const chunks = (await openInput(file)).chunks;
   for await (const batch of readCapture(chunks, ctx, { stats, ...(withStreams ? {} : { sinkFactory: noSink }) })) {
     for (const e of batch) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
   }

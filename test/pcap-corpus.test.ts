@@ -95,3 +95,36 @@ test('corpus: every link type in the corpus is decoded', async () => {
   // ether, null, ppp, raw(12), rawip, linux-sll, rawip4, rawip6, netlink, linux-sll2
   assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 9, 12, 101, 113, 228, 229, 253, 276]);
 });
+
+test('corpus: lent input buffers (two reused, overwritten after each next()) give the same events, decoders on', async () => {
+  const { readCapture, newCaptureStats } = await import('../src/capture/capture.js');
+  const { LEND_CHUNKS } = await import('../src/input.js');
+  const { makeCtx } = await import('./pcap-helpers.js');
+  /** Like input.ts in lent mode, but hostile: the chunk handed out before is scribbled over at once. */
+  function lending(buf: Buffer, size: number): AsyncIterable<Buffer> {
+    let lent = false;
+    const ring = [Buffer.alloc(size), Buffer.alloc(size)];
+    async function* gen(): AsyncGenerator<Buffer> {
+      let turn = 0;
+      for (let i = 0; i < buf.length; i += size) {
+        const n = Math.min(size, buf.length - i);
+        if (!lent) { yield Buffer.from(buf.subarray(i, i + n)); continue; }
+        ring[(turn + 1) & 1]!.fill(0xee);
+        const b = ring[turn++ & 1]!;
+        buf.copy(b, 0, i, i + n);
+        yield b.subarray(0, n);
+      }
+    }
+    return Object.assign(gen(), { [LEND_CHUNKS]: () => { lent = true; } });
+  }
+  for (const file of ['pcapplusplus__tls2.pcap', 'pcapplusplus__example2.pcap', 'ja4__http2-with-cookies.pcapng', 'suricata-verify__http-mime-truncated.pcap']) {
+    const buf = fileBytes(path.join(DIR, file));
+    const run = async (chunks: AsyncIterable<Buffer>) => {
+      const out: unknown[] = [];
+      for await (const batch of readCapture(chunks, makeCtx(file), { stats: newCaptureStats() })) out.push(...batch);
+      return out;
+    };
+    const plain = await run((async function* () { yield buf; })());
+    for (const size of [4096, 65_536]) assert.deepEqual(await run(lending(buf, size)), plain, `${file}, ${size}-byte lent chunks`);
+  }
+});

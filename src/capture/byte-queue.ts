@@ -78,6 +78,28 @@ export class ByteQueue {
     }
   }
 
+  /**
+   * Copy what is held into one buffer of our own, so no view into the pushed chunks remains (the
+   * input's buffers are lent: the next read overwrites them). Held bytes are at most one record.
+   */
+  detach(): void {
+    if (this.length === 0) {
+      this.chunks.length = 0;
+      this.head = 0;
+      return;
+    }
+    const own = Buffer.allocUnsafe(this.length);
+    let filled = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const from = i === 0 ? this.head : 0;
+      c.copy(own, filled, from);
+      filled += c.length - from;
+    }
+    this.chunks = [own];
+    this.head = 0;
+  }
+
   /** Bytes 0..n of what is held, for sniffing (copies when it straddles). */
   headBytes(n: number): Buffer {
     const m = Math.min(n, this.length);

@@ -238,6 +238,14 @@ export function connState(f: { orig: { state: number; size(): number }; resp: { 
   return 'OTH';
 }
 
+/** The tcp.flow event's fields: the summary, then cause_reason and evicted when set (a copy only when onFlow keeps `s`). */
+function withReason(s: FlowSummary, why: string, evicted: boolean, shared: boolean): Record<string, unknown> {
+  const o: Record<string, unknown> = shared ? { ...s } : (s as unknown as Record<string, unknown>);
+  if (why) o.cause_reason = why;
+  if (evicted) o.evicted = true;
+  return o;
+}
+
 const byLastSeen = (a: Flow, b: Flow) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -1016,7 +1024,7 @@ export class FlowTracker {
     const ev = makeEvent(
       { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.flow', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
         summary: `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}` },
-      why || evicted ? { ...s, ...(why ? { cause_reason: why } : {}), ...(evicted ? { evicted: true } : {}) } : (s as unknown as Record<string, unknown>),
+      why || evicted ? withReason(s, why, evicted, this.opts.onFlow !== undefined) : (s as unknown as Record<string, unknown>),
     );
     this.opts.onFlow?.(s, ev);
     if (cause === null && !this.opts.allFlows) {

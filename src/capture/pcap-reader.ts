@@ -18,22 +18,8 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 /** Kuznetzov's patched libpcap adds ifindex(4) protocol(2) pkt_type(1) pad(1). */
 export const PCAP_MODIFIED_RECORD_HEADER_LEN = 24;
 
-export const PCAP_MAGIC_US = 0xa1b2c3d4;
-export const PCAP_MAGIC_NS = 0xa1b23c4d;
-export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
-
-/** Byte order and precision from the first 4 bytes, or undefined when this is not classic pcap. */
-export function pcapMagic(head: Buffer): { le: boolean; ns: boolean; modified: boolean } | undefined {
-  if (head.length < 4) return undefined;
-  const le = head.readUInt32LE(0);
-  const be = head.readUInt32BE(0);
-  for (const [v, isLe] of [[le, true], [be, false]] as const) {
-    if (v === PCAP_MAGIC_US) return { le: isLe, ns: false, modified: false };
-    if (v === PCAP_MAGIC_NS) return { le: isLe, ns: true, modified: false };
-    if (v === PCAP_MAGIC_MODIFIED) return { le: isLe, ns: false, modified: true };
-  }
-  return undefined;
-}
+export { PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_MODIFIED, pcapMagic } from './sniff.js';
+import { pcapMagic } from './sniff.js';
 
 // Direct byte reads (the per-record header is on the hot path; no bounds-check call per field).
 function u32le(b: Buffer, i: number): number {

@@ -6,15 +6,14 @@ import type { ByteQueue } from './byte-queue.js';
 import { CAPTURE_LIMITS } from './capture-limits.js';
 import { READ, type CaptureReader, type RawPacket, type ReaderProblem } from './raw-packet.js';
 
-// Block types (pcapng draft §11.1).
-export const PCAPNG_SHB = 0x0a0d0d0a;
+// Block types (pcapng draft §11.1); the SHB type and its byte-order magic (§4.1) live in sniff.ts.
+export { PCAPNG_SHB, PCAPNG_BOM } from './sniff.js';
+import { PCAPNG_SHB, PCAPNG_BOM } from './sniff.js';
 export const PCAPNG_IDB = 0x00000001;
 export const PCAPNG_OPB = 0x00000002;
 export const PCAPNG_SPB = 0x00000003;
 export const PCAPNG_EPB = 0x00000006;
 export const PCAPNG_DSB = 0x0000000a;
-/** SHB byte-order magic (§4.1). */
-export const PCAPNG_BOM = 0x1a2b3c4d;
 /** type(4) + total length(4) ... trailing total length(4). */
 export const PCAPNG_BLOCK_OVERHEAD = 12;
 /** SHB: type, len, BOM, major(2), minor(2), section length(8) = 24 bytes before options, + trailing len. */

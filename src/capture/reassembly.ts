@@ -106,6 +106,14 @@ export class DirectionReassembler {
   }
 
   /**
+   * A segment whose bytes were all delivered already (a retransmission or a duplicate): push() would
+   * return nothing and change nothing. Lets the caller skip making its meta and payload view.
+   */
+  stale(seq: number, flags: number, len: number): boolean {
+    return len > 0 && (flags & SYN) === 0 && this.next !== null && seqDiff(seq >>> 0, this.next) + len <= 0;
+  }
+
+  /**
    * The peer acknowledged up to `ack`: bytes before it were sent, so a hole below it will not be
    * filled by a retransmission we could still capture (Zeek's content gap).
    */

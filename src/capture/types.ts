@@ -33,6 +33,8 @@ export interface TcpSegmentInfo {
   flags: number;
   /** A view into the packet buffer: copy before keeping it. May be shorter than the TCP length when snaplen cut it. */
   payload: Buffer;
+  /** payload.length, when the producer can tell it without making the view. */
+  len?: number;
   /** True when the capture cut this segment's payload short (snaplen). */
   truncated: boolean;
 }

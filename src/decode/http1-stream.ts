@@ -94,6 +94,21 @@ class Http1Decoder implements StreamDecoder {
     this.run(role, meta);
   }
 
+  passOver(role: Role, len: number): boolean {
+    const side = this.sides[role];
+    if (side.dead || this.switched) return true;
+    if (side.resync || side.q.length !== 0 || side.paused) return false;
+    // A body being skipped with nothing queued: what data() does, without the bytes.
+    const st = side.state;
+    if (st.kind === 'until-close') return true;
+    if ((st.kind === 'length' || st.kind === 'chunk-data') && st.left >= len) {
+      st.left -= len;
+      if (st.left === 0) side.state = st.kind === 'length' ? { kind: 'head' } : { kind: 'chunk-size' };
+      return true;
+    }
+    return false;
+  }
+
   gap(role: Role, meta: SegMeta): void {
     const side = this.sides[role];
     side.q.clear();

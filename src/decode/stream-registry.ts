@@ -48,6 +48,12 @@ export interface OpenOptions {
 /** One connection's decoder for one protocol; gets each side's in-order bytes. */
 export interface StreamDecoder {
   data(role: Role, chunk: Buffer, meta: SegMeta): void;
+  /**
+   * Optional fast path: the next `len` in-order bytes of `role` would make no event (a body or an
+   * undecryptable record being skipped, a dead side). Then account for them as data() would and
+   * return true; false = hand them to data(). Lets the stream layer skip the segment's view and meta.
+   */
+  passOver?(role: Role, len: number): boolean;
   /** Bytes were lost on this side: framing is no longer known. */
   gap(role: Role, meta: SegMeta): void;
   /** The connection ended; `meta` is its last segment (null when none was seen). */

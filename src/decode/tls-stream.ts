@@ -173,6 +173,23 @@ class TlsDecoder implements StreamDecoder {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
+    if (side.q.length === 0 && this.serverHello && this.decryptor === null && !(role === 'orig' && side.records === 0)) {
+      // Nothing queued: frame application_data records without keys in the chunk itself (the loop
+      // below does the same through the queue, which copies every chunk first).
+      let off = 0;
+      while (chunk.length - off >= TLS_RECORD_HEADER && chunk[off] === CONTENT_TYPE.APPLICATION_DATA) {
+        const len = recordLength(chunk, off);
+        if (typeof len !== 'number') break; // the loop below reports it
+        if (chunk.length - off < len) {
+          side.skip = len - (chunk.length - off);
+          return;
+        }
+        off += len;
+        this.skipped(side);
+      }
+      if (off === chunk.length) return;
+      if (off > 0) chunk = chunk.subarray(off);
+    }
     side.q.push(chunk);
     if (role === 'orig' && side.records === 0 && side.q.length >= 2 && side.q.peek(1)[0] & 0x80) {
       const total = 2 + (((side.q.peek(2)[0] & 0x7f) << 8) | side.q.peek(2)[1]);
@@ -208,6 +225,16 @@ class TlsDecoder implements StreamDecoder {
       side.records++;
       this.record(role, rec[0], rec.readUInt16BE(1), rec.subarray(TLS_RECORD_HEADER), meta);
     }
+  }
+
+  passOver(role: Role, len: number): boolean {
+    const side = this.sides[role];
+    if (side.dead) return true;
+    if (side.resync || side.skip < len) return false;
+    // Inside an application_data record nobody can read: what data() would do, without the bytes.
+    side.skip -= len;
+    if (side.skip === 0) this.skipped(side);
+    return true;
   }
 
   /** An application_data record passed over whole (what record() does with one it cannot decrypt). */
