@@ -115,7 +115,10 @@ export async function runAnalyze(argv: CommonArgs): Promise<number> {
     reopen: (skews) => openPipeline(argv.inputs ?? [], { ...options, skews }),
   });
   progress.done();
-  const report = buildReport(result.pipe.runs, result.corr, result.incidents, options, result.skews, pipe.ignored, result.assumptions);
+  const report = buildReport(result.pipe.runs, result.corr, result.incidents, options, result.skews, pipe.ignored, [
+    ...pipe.keyLogs.map((k) => `${k}: found in the directory and used as the TLS key log (NSS / SSLKEYLOGFILE format).`),
+    ...result.assumptions,
+  ]);
   warnSkipped(report, argv.quiet);
   if (format === 'ndjson') {
     const line = { type: 'summary', verdict: report.verdict?.id ?? null, stats: report.stats, inputs: report.inputs, assumptions: report.assumptions };

@@ -19,6 +19,8 @@ export interface OpenedInput {
   complete: boolean;
   /** The whole (decompressed) content, head included. */
   chunks: AsyncIterable<Buffer>;
+  /** Release the input without reading it (its file handle), e.g. when it is not a format we read. */
+  close(): Promise<void>;
   /** Raw bytes read from the file so far (for progress). */
   rawBytesRead(): number;
 }
@@ -185,6 +187,11 @@ export async function openInput(name: string): Promise<OpenedInput> {
     head: head.length === 1 ? head[0] : Buffer.concat(head),
     chunks,
     rawBytesRead: () => rawBytes,
+    // An input we peeked at but will not read (a keylog found in a directory): release its file now.
+    close: async () => {
+      await content.return?.();
+      await rawIt.return?.();
+    },
   };
 }
 

@@ -9,7 +9,10 @@ import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
 import { isoTime, zoneName } from './time.js';
 import { mergeBatches } from './merge.js';
-import { loadKeyFiles } from './tls-decrypt/key-files.js';
+import { loadKeyFile, loadKeyFiles } from './tls-decrypt/key-files.js';
+
+/** An NSS key log line (SSLKEYLOGFILE): a key log inside a directory input is used, not skipped. */
+const NSS_KEYLOG_LINE = /^(CLIENT_RANDOM|CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET|CLIENT_EARLY_TRAFFIC_SECRET) [0-9a-fA-F]{64} [0-9a-fA-F]+$/m;
 import type { KeyStore } from './tls-decrypt/index.js';
 
 export interface SourceRun {
@@ -153,6 +156,7 @@ function textFallbacks(format: Pick<Format, 'name'>): TextFormat[] {
 export interface Pipeline {
   runs: SourceRun[];
   ignored: string[];
+  keyLogs: string[];
   /** Every input's events merged by time, in batches (use either this or `events`, once). */
   batches: AsyncIterable<Event[]>;
   /** The same, one event at a time. */
@@ -167,17 +171,23 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   if (expanded.filter((n) => n.name === '-').length > 1) throw new UserError('STDIN_TWICE', 'stdin (-) can be given only once');
   // `--keylog` (repeatable): read once, before any input, into one store every capture shares.
   const keyFiles = ([] as unknown[]).concat(options.keylog ?? []).map(String);
-  const keyStore = keyFiles.length ? loadKeyFiles(keyFiles).store : undefined;
+  let keyStore = keyFiles.length ? loadKeyFiles(keyFiles).store : undefined;
   const runs: SourceRun[] = [];
-  /** Files found in a directory that are not a format we read (a keylog, a config): listed, not read. */
+  /** Files found in a directory that are not a format we read (a config): listed, not read. */
   const ignored: string[] = [];
+  /** Key logs found in a directory beside the captures (an incident folder): used for decryption. */
+  const keyLogs: string[] = [];
   for (const { name, fromDirectory } of expanded) {
     const input = await openInput(name);
     const stats = newStats(name);
     const { format, confidence } = sniffFormat(input, options);
     if (!format && fromDirectory) {
-      ignored.push(name);
-      closeInput(input);
+      await input.close();
+      if (NSS_KEYLOG_LINE.test(input.head.toString('latin1'))) {
+        keyStore ??= loadKeyFiles([]).store;
+        loadKeyFile(name, keyStore);
+        keyLogs.push(name);
+      } else ignored.push(name);
       continue;
     }
     stats.format = format?.name ?? 'unknown';
@@ -190,6 +200,7 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   return {
     runs,
     ignored,
+    keyLogs,
     batches,
     events: flatten(batches),
     totalBytes,
@@ -199,11 +210,6 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
 
 async function* flatten(batches: AsyncIterable<Event[]>): AsyncGenerator<Event> {
   for await (const b of batches) yield* b;
-}
-
-function closeInput(input: OpenedInput) {
-  const it = input.chunks[Symbol.asyncIterator]();
-  void it.return?.();
 }
 
 export function describeZone(options: IngestOptions): string {

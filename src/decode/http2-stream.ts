@@ -57,6 +57,20 @@ interface StreamInfo {
   path: string | null;
   authority: string | null;
   requestId: string | null;
+  /** The response's :status, once its headers arrived. */
+  status?: number;
+}
+
+/** Codes a client sends to close a stream it no longer needs (RFC 9113 §5.4.2, §8.7): not a failure once answered. */
+const CLIENT_CLOSE_CODES: ReadonlySet<number> = new Set([0x0, 0x5, 0x8]); // NO_ERROR, STREAM_CLOSED, CANCEL
+
+/**
+ * The cause of a RST_STREAM: as h2ErrorCause, except that a client closing a stream whose response
+ * had already begun (curl sends STREAM_CLOSED or CANCEL after reading an answer) is no failure.
+ */
+export function rstStreamCause(code: number, sender: Role, answered: boolean): Cause | null {
+  if (sender === 'orig' && answered && CLIENT_CLOSE_CODES.has(code)) return null;
+  return h2ErrorCause(code, sender);
 }
 
 interface PendingBlock {
@@ -197,7 +211,7 @@ class Http2Decoder implements StreamDecoder {
         if (!r.ok) return;
         const code = r.value.errorCode;
         const s = this.streams.get(streamId);
-        this.conn.emit(meta, 'http2.rst_stream', h2ErrorCause(code, role), {
+        this.conn.emit(meta, 'http2.rst_stream', rstStreamCause(code, role, s?.status !== undefined), {
           stream_id: streamId, error_code: code, error_name: errorName(code),
           path: s?.path ?? null, request_id: s?.requestId ?? null, flow: this.conn.flowId,
         }, `HTTP/2 RST_STREAM ${errorName(code)} on stream ${streamId} from the ${role === 'orig' ? 'client' : 'server'}${s?.path ? ` (${s.path})` : ''}`);
@@ -272,6 +286,7 @@ class Http2Decoder implements StreamDecoder {
     }
     const code = Number(status);
     if (code >= 100 && code < 200 && code !== 101) return; // interim responses
+    if (s) s.status = code;
     this.conn.emit(meta, 'http.response', null, {
       protocol: 'h2', status: code, stream_id: streamId, method: s?.method ?? null, path: s?.path ?? null,
       authority: s?.authority ?? null, request_id: requestId,
