@@ -29,6 +29,9 @@ async function envoyBench(rows: Row[]) {
   const input = `envoy default ${(size / 1e6).toFixed(0)} MB`;
   const ours = row(input, size, lines, 'lines', measure('resetscope analyze', `${BIN} analyze -q -f json ${file} > /dev/null`));
   rows.push(ours);
+  // The same run with the split-mode worker thread off (src/ingest/text-input.ts SPLIT): what it buys
+  // depends on a second core being free, so it is measured beside the others, not in another run.
+  rows.push(row(input, size, lines, 'lines', measure('resetscope analyze, no worker', `RESETSCOPE_TEXT_WORKER=0 ${BIN} analyze -q -f json ${file} > /dev/null`)));
   const prog = `'$6!="-"{c[$NF]++} END{for(k in c) n++; print n}'`;
   const awk = row(input, size, lines, 'lines', measure(`awk $6!="-" (${AWK})`, `awk ${prog} ${file}`));
   rows.push(awk);

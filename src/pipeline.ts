@@ -100,7 +100,10 @@ async function* runSource(run: SourceRun, options: PipelineOptions, keyStore?: K
     return;
   }
   const binCtx = options.captureAllFlows && options.failuresOnly ? { ...ctx, options: { ...ctx.options, failuresOnly: false } } : ctx;
-  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format)) : format.open(input.chunks, binCtx);
+  // A regular file may be framed on a worker thread (readTextEvents' split mode; same events).
+  const split = input.name !== '-' && !input.compressed && input.size !== null
+    ? { path: input.name, size: input.size, close: () => input.close() } : undefined;
+  const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format), split) : format.open(input.chunks, binCtx);
   try {
     yield* counted(events, stats, options);
   } catch (err) {
@@ -204,7 +207,8 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
     batches,
     events: flatten(batches),
     totalBytes,
-    bytesRead: () => runs.reduce((a, r) => a + r.input.rawBytesRead(), 0),
+    // stats.bytes: a file handed to a worker thread (split mode) is no longer read by its input.
+    bytesRead: () => runs.reduce((a, r) => a + (r.input.compressed ? r.input.rawBytesRead() : Math.max(r.input.rawBytesRead(), r.stats.bytes)), 0),
   };
 }
 

@@ -5,7 +5,7 @@ import { LIMITS } from '../limits.js';
 import { isoTime, parseEpochSeconds, parseIso, type ParsedTime } from '../time.js';
 import { classifyEnvoy, type EnvoyVerdict } from './causes.js';
 import type { AccessRecord } from './json-record.js';
-import { parseResponseFlags } from './response-flags.js';
+import { parseResponseFlagsShared } from './response-flags.js';
 import { parseDefaultTime, type TimeParser } from './start-time.js';
 
 export interface HopMemory {
@@ -40,16 +40,18 @@ export interface BuildArgs {
 export interface Built { event: Event; verdict: EnvoyVerdict }
 
 export function recordToEvent(rec: AccessRecord, a: BuildArgs): Built {
-  const flags = rec.response_flags !== undefined ? parseResponseFlags(rec.response_flags) ?? [] : [];
+  const shared = rec.response_flags !== undefined ? parseResponseFlagsShared(rec.response_flags) ?? NO_FLAGS : NO_FLAGS;
+  const flags = shared.length ? shared.slice() : [];
   const code = int(rec.response_code);
   const bytesSent = int(rec.bytes_sent);
   const duration = int(rec.duration);
   const details = dash(rec.details);
   const tfr = dash(rec.transport_failure_reason);
-  const verdict = classifyEnvoy({
+  // classifyEnvoy is pure and a log has few distinct inputs: memoised on the fields it reads, as written.
+  const verdict = memoVerdict(rec, () => classifyEnvoy({
     flags, details: details ?? undefined, transportFailureReason: tfr ?? undefined, code: code ?? undefined,
     bodyBytes: bytesSent ?? undefined, durationMs: duration ?? undefined, extraText: rec.extra,
-  });
+  }));
   const requestId = dash(rec.request_id);
   let cause = verdict.cause;
   let joined: number | undefined;
@@ -130,6 +132,46 @@ export function recordToEvent(rec: AccessRecord, a: BuildArgs): Built {
   return { event, verdict };
 }
 
+const NO_FLAGS: readonly string[] = [];
+/**
+ * Verdicts by the record fields classifyEnvoy's input is made from, as written: one Map level per
+ * field (a Map tells undefined from any text, so no key is ambiguous), the extra texts last.
+ * Verdicts are shared: read, never modified.
+ */
+type Memo = Map<string | undefined, unknown>;
+let verdictMemo: Memo = new Map();
+let verdictCount = 0;
+
+function memoVerdict(rec: AccessRecord, make: () => EnvoyVerdict): EnvoyVerdict {
+  const path = [rec.response_flags, rec.details, rec.transport_failure_reason, rec.response_code, rec.bytes_sent, rec.duration];
+  if (rec.extra !== undefined) {
+    for (const x of rec.extra) if (x.indexOf('\u0000') >= 0) return make();
+    path.push(rec.extra.join('\u0000'));
+  } else path.push(undefined);
+  let m = verdictMemo;
+  for (let i = 0; i < path.length - 1; i++) {
+    let next = m.get(path[i]) as Memo | undefined;
+    if (next === undefined) { next = new Map(); m.set(path[i], next); }
+    m = next;
+  }
+  const last = path[path.length - 1];
+  let v = m.get(last) as EnvoyVerdict | undefined;
+  if (v === undefined) {
+    v = make();
+    if (++verdictCount > 4096) { verdictMemo = new Map(); verdictCount = 0; }
+    else m.set(last, v);
+  }
+  return v;
+}
+
+/** `connect_timeout` -> `connect timeout`, once per cause. */
+const CAUSE_TEXT = new Map<string, string>();
+function causeText(cause: string): string {
+  let t = CAUSE_TEXT.get(cause);
+  if (t === undefined) { t = cause.replace(/_/g, ' '); CAUSE_TEXT.set(cause, t); }
+  return t;
+}
+
 function summarize(code: number | null, flags: string[], rec: AccessRecord, cause: Cause | null, basis: string | undefined,
   upstream: string | null, duration: number | null): string {
   const req = [dash(rec.method), dash(rec.path)].filter(Boolean).join(' ') || 'request';
@@ -137,5 +179,5 @@ function summarize(code: number | null, flags: string[], rec: AccessRecord, caus
   const status = `${code ?? '-'} ${flags.length ? flags.join(',') : '-'}`;
   const took = duration !== null ? ` after ${duration} ms` : '';
   if (!cause) return `${req} -> ${to}: ${status}${took}.`;
-  return `${req} -> ${to}: ${status}${took}, ${cause.replace(/_/g, ' ')} (${basis}).`;
+  return `${req} -> ${to}: ${status}${took}, ${causeText(cause)} (${basis}).`;
 }

@@ -61,8 +61,17 @@ export const TERMINATION_CAUSES: ReadonlySet<Cause> = new Set<Cause>(['upstream_
 
 /** `connection failure` / `connection_failure` / `Connection Failure` to the table entry. */
 export function lookupResetReason(text: string): ResetReasonInfo | undefined {
-  return REASON_BY_KEY.get(text.trim().toLowerCase().replace(/[ _]+/g, '_'));
+  const hit = REASON_BY_TEXT.get(text);
+  if (hit !== undefined || REASON_BY_TEXT.has(text)) return hit;
+  const r = REASON_BY_KEY.get(text.trim().toLowerCase().replace(/[ _]+/g, '_'));
+  if (text.length <= 80) {
+    if (REASON_BY_TEXT.size >= 1024) REASON_BY_TEXT.clear();
+    REASON_BY_TEXT.set(text, r);
+  }
+  return r;
 }
+/** lookupResetReason by the text as given (memo). */
+const REASON_BY_TEXT = new Map<string, ResetReasonInfo | undefined>();
 
 export interface ParsedDetails {
   /** The part before `{`: `upstream_reset_before_response_started`, `via_upstream`, `no_healthy_upstream`... */

@@ -2,7 +2,7 @@
 // formatter (source/common/formatter/substitution_formatter.cc, usage.rst "Format Strings"):
 // literal text, `%%` for `%`, and `%COMMAND%`, `%COMMAND(arg)%`, `%COMMAND(arg):N%` (value cut to N chars).
 // The built-in Envoy/Istio formats go through this same compiler (istio-formats.ts).
-import { parseResponseFlags } from './response-flags.js';
+import { parseResponseFlagsShared } from './response-flags.js';
 import { compileStartTime, DEFAULT_TIME, type TimeParser } from './start-time.js';
 import { operatorSpec, type FieldKey, type ValueKind } from './operators.js';
 
@@ -180,7 +180,7 @@ function valid(op: OpSeg, v: string, cut: boolean): boolean {
     case 'code':
       return v === '-' || (v.length > 0 && v.length <= 3 && allDigits(v)) || (cut && v.length === 0);
     case 'flags':
-      return parseResponseFlags(v) !== undefined || (cut && v.length === 0);
+      return parseResponseFlagsShared(v) !== undefined || (cut && v.length === 0);
     case 'token':
       return (v.length > 0 || cut) && v.indexOf(' ') < 0;
     case 'details':

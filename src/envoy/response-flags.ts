@@ -74,6 +74,25 @@ const FLAG_TOKEN = /^[A-Z][A-Za-z]*$/;
  * REGISTER_CUSTOM_RESPONSE_FLAG). Undefined when the text is not a flag list at all.
  */
 export function parseResponseFlags(text: string): string[] | undefined {
+  const r = parseResponseFlagsShared(text);
+  return r === undefined ? undefined : r.slice();
+}
+
+/** Flag lists already parsed (a log has few distinct ones): shared arrays, never to be modified. */
+const FLAGS_MEMO = new Map<string, readonly string[] | null>();
+
+/** parseResponseFlags, memoised; the array is shared: copy it before handing it on. */
+export function parseResponseFlagsShared(text: string): readonly string[] | undefined {
+  const hit = FLAGS_MEMO.get(text);
+  if (hit !== undefined) return hit ?? undefined;
+  const r = parseFlagsText(text);
+  if (text.length > 64) return r; // not a flag list worth keeping (a line's other text tried as flags)
+  if (FLAGS_MEMO.size >= 4096) FLAGS_MEMO.clear();
+  FLAGS_MEMO.set(text, r ?? null);
+  return r;
+}
+
+function parseFlagsText(text: string): string[] | undefined {
   if (text === '-' || text === '') return [];
   const out: string[] = [];
   for (const tok of text.split(',')) {

@@ -10,6 +10,7 @@ import { BUILTIN_FORMATS } from '../envoy/istio-formats.js';
 import { compileJsonTemplate, jsonToRecord, type AccessRecord, type JsonTemplate } from '../envoy/json-record.js';
 import type { QuickLineParser } from './text-input.js';
 import { newHopMemory, recordToEvent, type HopMemory } from '../envoy/access-event.js';
+import { findBytes, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
 import type { TimeParser } from '../envoy/start-time.js';
 
 const BUILTINS: CompiledFormat[] = BUILTIN_FORMATS.map((b) => compileFormat(b.format, b.name)!);
@@ -62,14 +63,16 @@ export function matchLine(set: FormatSet, line: string, prefer?: CompiledFormat)
 
 function toRecord(cf: CompiledFormat, m: MatchResult): AccessRecord {
   const rec: AccessRecord = {};
-  const extra: string[] = [];
-  cf.segments.forEach((s, k) => {
-    const v = m.values[k];
-    if (!s.op || v === undefined) return;
-    if (s.op.field === 'extra') { if (v !== '-' && v !== '') extra.push(v); }
-    else if (rec[s.op.field] === undefined) rec[s.op.field] = v;
-  });
-  if (extra.length) rec.extra = extra;
+  let extra: string[] | undefined;
+  const segs = cf.segments, values = m.values;
+  for (let k = 0; k < segs.length; k++) {
+    const op = segs[k].op;
+    const v = values[k];
+    if (op === undefined || v === undefined) continue;
+    if (op.field === 'extra') { if (v !== '-' && v !== '') (extra ??= []).push(v); }
+    else if (rec[op.field] === undefined) rec[op.field] = v;
+  }
+  if (extra !== undefined) rec.extra = extra;
   return rec;
 }
 
@@ -133,63 +136,8 @@ export function quickSuccessAt(text: string, start: number, end: number, q: NonN
   return code < 502 || code > 504;
 }
 
-/** A format's quick anchor as bytes (UTF-8, as the lines are when the quick path runs). */
-export interface QuickBytes { before: Buffer; between: Buffer; after: Buffer; b0: number; b1: number; a0: number }
-
-export function quickBytes(q: NonNullable<CompiledFormat['quick']>): QuickBytes {
-  const before = Buffer.from(q.before, 'utf8');
-  const between = Buffer.from(q.between, 'utf8');
-  const after = Buffer.from(q.after, 'utf8');
-  return { before, between, after, b0: between.length === 1 ? between[0] : -1, b1: -1, a0: after.length === 1 ? after[0] : -1 };
-}
-
-/**
- * `quickSuccessAt` on bytes: `buf[start, end)` is the line, `i` the anchor's first position at or
- * after `start` (or past `end`). Digits, the literal between code and flags, `-`, the literal after.
- */
-export function quickSuccessBytes(buf: Buffer, start: number, end: number, q: QuickBytes, i: number): boolean {
-  const bl = q.before.length;
-  if (i < start || i + bl > end) return false;
-  let p = i + bl;
-  let code = 0;
-  const digits = p;
-  for (; p < end && p - digits < 4; p++) {
-    const c = buf[p];
-    if (c < 48 || c > 57) break;
-    code = code * 10 + (c - 48);
-  }
-  if (p === digits || p - digits > 3) return false;
-  const between = q.between, after = q.after;
-  if (p + between.length + 1 + after.length > end) return false;
-  if (q.b0 >= 0) {
-    if (buf[p] !== q.b0) return false;
-    p++;
-  } else {
-    for (let k = 0; k < between.length; k++, p++) if (buf[p] !== between[k]) return false;
-  }
-  if (buf[p] !== 45 /* - */) return false;
-  p++;
-  if (q.a0 >= 0) {
-    if (buf[p] !== q.a0) return false;
-  } else {
-    for (let k = 0; k < after.length; k++, p++) if (buf[p] !== after[k]) return false;
-  }
-  return code < 502 || code > 504;
-}
-
-/**
- * First position of `needle` in `buf` at or after `from`, or buf.length. Buffer#indexOf with a number
- * is a fast native call (~15 ns here); with a Buffer needle it costs ~5x that, so: find the first byte, check the rest.
- */
-function findBytes(buf: Buffer, needle: Buffer, from: number): number {
-  const b0 = needle[0], n = needle.length;
-  for (let i = buf.indexOf(b0, from); i >= 0; i = buf.indexOf(b0, i + 1)) {
-    let k = 1;
-    while (k < n && buf[i + k] === needle[k]) k++;
-    if (k === n) return i;
-  }
-  return buf.length;
-}
+// The byte-level success test lives in quick-bytes.ts (import-free: the split-mode worker loads it alone).
+export { findBytes, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
 
 function createParser(ctx: IngestContext): LineParser {
   const set = formatSet(ctx.options.envoyFormat);
@@ -218,6 +166,9 @@ function createParser(ctx: IngestContext): LineParser {
       if (!quickSuccessBytes(buf, start, end, qb, hitAt)) return false;
       ctx.stats.ok++;
       return true;
+    },
+    quickSpec() {
+      return failuresOnly ? current?.quick : undefined;
     },
     parse(line: string, lineNo: number, collectorTimeUs?: number): Event | null | undefined {
       if (failuresOnly && current?.quick && quickSuccess(line, current.quick)) {

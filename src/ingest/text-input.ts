@@ -2,6 +2,11 @@
 // than needed, strip CR, unwrap collector prefixes, hand each line to the format's parser, and
 // count everything that is not understood (never silent: skipped lines get a reason and an example).
 import { isUtf8 } from 'node:buffer';
+import fsp from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CompiledFormat } from '../envoy/format-compiler.js';
+import type { SplitBatch, SplitJob } from './text-worker.js';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
@@ -42,6 +47,12 @@ export function sniffLines(head: Buffer, complete: boolean, max = 50): string[] 
 export interface QuickLineParser extends LineParser {
   quickBytes?(buf: Buffer, start: number, end: number, block: number): boolean;
   quick?(text: string, start: number, end: number, block: number): boolean;
+  /**
+   * What `quickBytes` tests with right now (an Envoy format's quick anchor; undefined: no quick test).
+   * Lets a worker thread run the same test (split mode, see readTextEvents): the object must stay the
+   * same while the test does.
+   */
+  quickSpec?(): NonNullable<CompiledFormat['quick']> | undefined;
 }
 
 /**
@@ -57,6 +68,7 @@ export interface QuickLineParser extends LineParser {
  */
 export async function* readTextEvents(
   chunks: AsyncIterable<Buffer>, format: TextFormat, ctx: IngestContext, fallbacks: readonly TextFormat[] = [],
+  split?: SplitSource,
 ): AsyncGenerator<Event[]> {
   // We keep no chunk past the next one (carries are copied): let the input reuse its buffers.
   (chunks as { [LEND_CHUNKS]?: () => void })[LEND_CHUNKS]?.();
@@ -178,7 +190,12 @@ export async function* readTextEvents(
     carryLen += rest.length;
   };
 
-  for await (const chunk of chunks) {
+  /**
+   * Frame `src` on this thread. With `handOff`, stop after a chunk once it says so and return the
+   * offset where the next line starts (the carried partial line is dropped: the worker reads it again).
+   */
+  async function* frame(src: AsyncIterable<Buffer>, handOff?: () => boolean): AsyncGenerator<Event[], number | undefined> {
+  for await (const chunk of src) {
     stats.bytes += chunk.length;
     let out: Event[] = [];
     let pos = 0;
@@ -221,6 +238,64 @@ export async function* readTextEvents(
     }
     keepTail(chunk, pos);
     if (out.length) yield out;
+    if (handOff !== undefined && !discarding && handOff()) {
+      const at = stats.bytes - carryLen;
+      carry = []; carryLen = 0;
+      return at;
+    }
+  }
+  return undefined;
+  }
+
+  const splitter = split !== undefined && quick !== undefined && parser.quickSpec !== undefined ? startSplit(split) : undefined;
+  if (splitter === undefined) yield* frame(chunks);
+  else {
+    try {
+      const at = yield* frame(chunks, () => splitter.ready && parser.quickSpec!() !== undefined && stats.bytes + SPLIT.minRest <= split!.size);
+      if (at !== undefined) {
+        await split!.close();
+        stats.bytes = at;
+        const spec = parser.quickSpec!()!;
+        SPLIT.handOffs++;
+        splitter.start(at, spec);
+        // Lines from the worker, in order, through the same full path; `consumed` is how far the file
+        // has been accounted for. If this parser's quick format changes (the worker's successes were
+        // judged with `spec`) or the worker fails, the rest is framed here, from `consumed`.
+        const base = lineNo;
+        let consumed = at;
+        let out: Event[] = [];
+        let stop = false;
+        for (;;) {
+          const b = await splitter.next();
+          if (b === undefined) { stop = true; break; }
+          for (let k = 0; k < b.kind.length; k++) {
+            stats.ok += b.okBefore[k];
+            lineNo = base + b.line[k];
+            if (b.kind[k] === 1) tooLong(ctx, out, lineNo, b.text[k]);
+            else handleLine(b.text[k], out, b.suspect[k]);
+            consumed = b.end[k];
+            if (out.length >= 256) { yield out; out = []; }
+            if (parser.quickSpec!() !== spec) { stop = true; break; }
+          }
+          if (stop) break;
+          stats.ok += b.okTail;
+          lineNo = base + b.lines;
+          consumed = splitter.advance(b.bytes);
+          splitter.ack();
+          if (out.length) { yield out; out = []; }
+          if (b.done) break;
+        }
+        if (out.length) yield out;
+        stats.bytes = consumed;
+        if (stop) {
+          SPLIT.fallbacks++;
+          splitter.stop();
+          yield* frame(fileChunksFrom(split!.path, consumed));
+        }
+      }
+    } finally {
+      splitter.stop();
+    }
   }
   const out: Event[] = [];
   if (discarding) {
@@ -235,6 +310,94 @@ export async function* readTextEvents(
   }
   stats.lines = lineNo;
   if (out.length) yield out;
+}
+
+/** A regular file readTextEvents may frame on a worker thread (not stdin, not gzip). */
+export interface SplitSource {
+  path: string;
+  size: number;
+  /** Release the input's own reader once the worker takes over. */
+  close(): Promise<void>;
+}
+
+/**
+ * Split mode: files of at least `minBytes` are framed on one worker thread once it is up (the main
+ * thread frames the first chunks meanwhile) while this thread parses; `minRest`: not worth handing
+ * over less. RESETSCOPE_TEXT_WORKER=0 turns it off (to measure; the output is the same either way).
+ */
+export const SPLIT = {
+  minBytes: 16 << 20,
+  minRest: 4 << 20,
+  enabled: process.env.RESETSCOPE_TEXT_WORKER !== '0' && availableParallelism() >= 2,
+  /** Hand-overs and fallbacks (the main thread framing the rest itself) so far, for tests. */
+  handOffs: 0,
+  fallbacks: 0,
+};
+
+interface Splitter {
+  readonly ready: boolean;
+  start(from: number, quick: NonNullable<CompiledFormat['quick']>): void;
+  /** The next batch, or undefined when the worker failed or exited before its last batch. */
+  next(): Promise<SplitBatch | undefined>;
+  /** Add a consumed batch's bytes; the absolute offset reached. */
+  advance(bytes: number): number;
+  ack(): void;
+  stop(): void;
+}
+
+function startSplit(split: SplitSource): Splitter | undefined {
+  if (!SPLIT.enabled || split.size < SPLIT.minBytes) return undefined;
+  const worker = new Worker(new URL('./text-worker.js', import.meta.url), { workerData: { resetscopeSplit: true } });
+  const acksBuf = new SharedArrayBuffer(4);
+  const acks = new Int32Array(acksBuf);
+  const queue: SplitBatch[] = [];
+  let ready = false, ended = false, stopped = false;
+  let wake: (() => void) | undefined;
+  let at = 0;
+  worker.on('message', (m: SplitBatch | 'ready') => {
+    if (m === 'ready') ready = true;
+    else queue.push(m);
+    wake?.();
+  });
+  const end = () => { ended = true; wake?.(); };
+  worker.on('error', end);
+  worker.on('exit', end);
+  return {
+    get ready() { return ready && !ended; },
+    start(from, quick) {
+      at = from;
+      const job: SplitJob = { path: split.path, from, quick, acks: acksBuf };
+      worker.postMessage(job);
+    },
+    async next() {
+      while (!queue.length && !ended) await new Promise<void>((r) => { wake = r; });
+      wake = undefined;
+      return queue.shift();
+    },
+    advance(bytes) { at += bytes; return at; },
+    ack() { Atomics.add(acks, 0, 1); Atomics.notify(acks, 0); },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      void worker.terminate();
+    },
+  };
+}
+
+/** The file from `from` on, in 1 MiB reads (split mode's fallback). */
+async function* fileChunksFrom(path: string, from: number): AsyncGenerator<Buffer> {
+  const h = await fsp.open(path, 'r');
+  try {
+    for (let pos = from; ;) {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      const { bytesRead } = await h.read(buf, 0, buf.length, pos);
+      if (!bytesRead) return;
+      pos += bytesRead;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await h.close();
+  }
 }
 
 const NL = 0x0a;

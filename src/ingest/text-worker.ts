@@ -1,0 +1,173 @@
+// Worker thread for readTextEvents' split mode (text-input.ts): frames the lines of one byte range
+// of a regular file and runs the Envoy access parser's quick success test on them, exactly as
+// readTextEvents' `block` does on the main thread, and sends back only the lines that need the full
+// parse (as strings, with their line numbers and end offsets), too-long lines and the counts. The
+// main thread parses those in order with its own (stateful) parser; see text-input.ts.
+import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LIMITS } from '../limits.js';
+import { findBytes, quickBytes, quickSuccessBytes } from './quick-bytes.js';
+import type { CompiledFormat } from '../envoy/format-compiler.js';
+
+export interface SplitJob {
+  path: string;
+  /** Where to start (a line start); the worker reads to the end of the file, as the main thread would. */
+  from: number;
+  /** The main parser's quick anchor (CompiledFormat['quick']) at `from`. */
+  quick: NonNullable<CompiledFormat['quick']>;
+  /** Int32Array over a SharedArrayBuffer: [0] batches acknowledged by the main thread. */
+  acks: SharedArrayBuffer;
+}
+
+/**
+ * One batch. Items in file order, as parallel arrays: `kind` 0 = a line for the full parse
+ * (`text`, `suspect`: its bytes are not valid UTF-8), 1 = too long (`text` is the example);
+ * `line` the line number within the range (1-based), `end` the absolute offset past its newline,
+ * `okBefore` the quick successes since the previous item. `lines`, `okTail`, `bytes`: totals of the
+ * batch (lines framed, quick successes after its last item, bytes covered).
+ */
+export interface SplitBatch {
+  kind: number[];
+  line: number[];
+  end: number[];
+  okBefore: number[];
+  text: string[];
+  suspect: boolean[];
+  lines: number;
+  okTail: number;
+  bytes: number;
+  done: boolean;
+}
+
+/** Batches in flight before the worker waits for the main thread (bounds memory on failure-heavy logs). */
+export const SPLIT_MAX_AHEAD = 16;
+const READ_BYTES = 2 << 20;
+const BLOCK_BYTES = 64 * 1024;
+const EXAMPLE_BYTES = 200 * 4;
+const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
+
+function run(job: SplitJob): void {
+  const q = quickBytes(job.quick);
+  const acks = new Int32Array(job.acks);
+  const fd = fs.openSync(job.path, 'r');
+  const MAX = LIMITS.MAX_LINE_BYTES;
+  const buf = Buffer.allocUnsafe(READ_BYTES + MAX + 1); // a kept partial line (≤ MAX) + one read
+  let sent = 0;
+  let lineNo = 0;
+  let ok = 0;
+  let b = newBatch();
+  let batchStart = job.from;
+  /** Offset in the file of buf[0]. */
+  let base = job.from;
+  let len = 0; // bytes in buf
+  let pos = job.from; // next file offset to read
+  let discarding = false;
+  let discardExample = '';
+
+  const example = (from: number, to: number) => buf.toString('utf8', from, Math.min(to, from + EXAMPLE_BYTES)).slice(0, 200);
+  const item = (kind: number, text: string, suspect: boolean, endAbs: number) => {
+    b.kind.push(kind); b.line.push(lineNo); b.end.push(endAbs); b.okBefore.push(ok); b.text.push(text); b.suspect.push(suspect);
+    ok = 0;
+  };
+  const flush = (done: boolean, upTo: number) => {
+    b.lines = lineNo; b.okTail = ok; b.bytes = upTo - batchStart; b.done = done;
+    ok = 0;
+    batchStart = upTo;
+    // Wait while the main thread is SPLIT_MAX_AHEAD batches behind.
+    for (;;) {
+      const acked = Atomics.load(acks, 0);
+      if (sent - acked < SPLIT_MAX_AHEAD || done) break;
+      Atomics.wait(acks, 0, acked, 1000);
+    }
+    parentPort!.postMessage(b);
+    sent++;
+    b = newBatch();
+  };
+
+  let blockId = 0;
+  let hitBlock = -1, hitAt = -1;
+  for (;;) {
+    const n = fs.readSync(fd, buf, len, READ_BYTES, pos);
+    pos += n;
+    len += n;
+    const eof = n === 0;
+    let s = 0;
+    if (discarding) {
+      const nl = buf.indexOf(10, 0);
+      if (nl < 0 || nl >= len) { base += len; len = 0; if (eof) break; continue; }
+      discarding = false;
+      lineNo++;
+      item(1, discardExample, false, base + nl + 1);
+      s = nl + 1;
+    }
+    const last = len > 0 ? buf.lastIndexOf(10, len - 1) : -1; // (a negative offset counts from the end)
+    while (s <= last) {
+      let to = last + 1;
+      if (to - s > BLOCK_BYTES) {
+        const nl = buf.indexOf(10, s + BLOCK_BYTES);
+        if (nl >= 0 && nl < last) to = nl + 1;
+      }
+      // readTextEvents' `block`, line for line.
+      const id = blockId++;
+      const region = buf.subarray(s, to);
+      const utf8 = isUtf8(region);
+      const clean = utf8 && region.indexOf(0) < 0 && region.indexOf(FFFD_BYTES) < 0;
+      while (s < to) {
+        const nl = buf.indexOf(10, s);
+        lineNo++;
+        if (nl - s > MAX) { item(1, example(s, nl), false, base + nl + 1); s = nl + 1; continue; }
+        let end = nl;
+        if (end > s && buf[end - 1] === 13) end--;
+        if (end === s) { s = nl + 1; continue; }
+        if (clean) {
+          const c0 = buf[s];
+          if ((c0 === 91 && !(buf[s + 1] === 112 && buf[s + 2] === 111 && buf[s + 3] === 100 && buf[s + 4] === 47))
+            || (c0 === 123 && !(buf[s + 1] === 34 && buf[s + 2] === 108 && buf[s + 3] === 111 && buf[s + 4] === 103 && buf[s + 5] === 34 && buf[s + 6] === 58))) {
+            if (id !== hitBlock || hitAt < s) { hitBlock = id; hitAt = findBytes(buf, q.before, s); }
+            if (quickSuccessBytes(buf, s, end, q, hitAt)) { ok++; s = nl + 1; continue; }
+          }
+        }
+        item(0, buf.toString('utf8', s, end), !utf8 && !isUtf8(buf.subarray(s, end)), base + nl + 1);
+        s = nl + 1;
+      }
+    }
+    // Keep the partial last line at the front of the buffer.
+    const rest = len - s;
+    if (eof) {
+      if (rest > 0) {
+        lineNo++;
+        let end = len;
+        if (rest > MAX) item(1, example(s, len), false, base + len);
+        else {
+          if (buf[end - 1] === 13) end--;
+          if (end > s) item(0, buf.toString('utf8', s, end), !isUtf8(buf.subarray(s, end)), base + len);
+        }
+      }
+      break;
+    }
+    if (rest > MAX) {
+      discarding = true;
+      discardExample = example(s, len);
+      base += len; len = 0;
+    } else {
+      buf.copy(buf, 0, s, len);
+      base += s; len = rest;
+    }
+    if (b.kind.length >= 256 || base - batchStart >= READ_BYTES) flush(false, base);
+  }
+  if (discarding) { lineNo++; item(1, discardExample, false, pos); }
+  fs.closeSync(fd);
+  flush(true, pos);
+}
+
+function newBatch(): SplitBatch {
+  return { kind: [], line: [], end: [], okBefore: [], text: [], suspect: [], lines: 0, okTail: 0, bytes: 0, done: false };
+}
+
+// Started early (its imports load while the main thread frames the first chunks itself); the job
+// comes once the main thread knows where to hand over.
+if (parentPort && workerData?.resetscopeSplit) {
+  parentPort.once('message', (job: SplitJob) => run(job));
+  parentPort.postMessage('ready');
+}
