@@ -9,6 +9,7 @@ import { makeEvent, type Cause, type Event } from '../events.js';
 import type { IngestContext } from '../ingest/types.js';
 import { LIMITS } from '../limits.js';
 import { isoTime } from '../time.js';
+import { isoTimeFast } from './iso-time.js';
 import type { IpValue } from '../decode/tables.js';
 import type { L4Value } from '../decode/l4.js';
 import { isPortUnreachable, unreachableName } from '../decode/icmp.js';
@@ -246,6 +247,27 @@ function withReason(s: FlowSummary, why: string, evicted: boolean, shared: boole
   return o;
 }
 
+/**
+ * The tcp.flow event as one object literal: the fields makeEvent(base, withReason(s, ...)) gives, in
+ * the same order (so the same JSON), but one fixed shape with every field in the object, not a
+ * 10-field event grown by Object.assign (a new property backing store, and garbage, per flow).
+ */
+function flowEvent(time: string, ts_us: number, source: string, frame: number, cause: Cause | null, src: string, dst: string, summary: string, s: FlowSummary, why: string, evicted: boolean): Event {
+  const ev: Event = {
+    time, ts_us, source, frame, kind: 'tcp.flow', cause, src, dst, upstream: dst, summary,
+    uid: s.uid, orig: s.orig, resp: s.resp, conn_state: s.conn_state, history: s.history,
+    orig_pkts: s.orig_pkts, resp_pkts: s.resp_pkts, orig_bytes: s.orig_bytes, resp_bytes: s.resp_bytes, orig_ip_bytes: s.orig_ip_bytes, resp_ip_bytes: s.resp_ip_bytes,
+    packets: s.packets, bytes: s.bytes, start: s.start, end: s.end, duration_us: s.duration_us,
+    first_frame: s.first_frame, last_frame: s.last_frame, direction: s.direction,
+    first_rst_by: s.first_rst_by, first_rst_frame: s.first_rst_frame, both_reset: s.both_reset,
+    orig_fin_frame: s.orig_fin_frame, orig_fin_us: s.orig_fin_us, orig_fin_time: s.orig_fin_time,
+    resp_fin_frame: s.resp_fin_frame, resp_fin_us: s.resp_fin_us, resp_fin_time: s.resp_fin_time,
+  };
+  if (why) ev.cause_reason = why;
+  if (evicted) ev.evicted = true;
+  return ev;
+}
+
 const byLastSeen = (a: Flow, b: Flow) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -296,7 +318,7 @@ class Segment implements TcpSegmentInfo {
     return (this.view ??= this.len === 0 ? NO_BYTES : this.buf.subarray(this.off, this.off + this.len));
   }
   get time(): string {
-    return isoTime(this.ts_us, this.digits, this.nanos);
+    return isoTimeFast(this.ts_us, this.digits, this.nanos);
   }
   /** Drop the packet buffer reference once the sink is done. */
   release(): void {
@@ -898,7 +920,7 @@ export class FlowTracker {
         ? `RST claiming to be from ${src} does not fit that host: ${reasons.join('; ')}`
         : `${src} (${who}) reset the connection ${phase === 'after_fin' ? 'after a FIN' : 'mid-stream'}`;
     this.emit(makeEvent(
-      { time: isoTime(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'tcp.rst', cause, src, dst, upstream: f.resp.text, summary },
+      { time: isoTimeFast(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'tcp.rst', cause, src, dst, upstream: f.resp.text, summary },
       {
         phase, rst_by: who, flow: f.uid, in_reply_to_syn: inReplyToSyn, after_fin: afterFin, first_rst: first,
         ttl: ip.ttl, ip_id: ip.id, seq: t.seq, ack: t.ack, ack_flag: (t.flags & ACK) !== 0, window: t.window, flags: t.flags,
@@ -924,7 +946,7 @@ export class FlowTracker {
     const qdst = endpointText(quoted.version, quoted.dst4, quoted.dst6, qdport);
     if (f && f.icmp === null) f.icmp = { frame: pkt.frame, cause, name, from };
     this.emit(makeEvent(
-      { time: isoTime(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'icmp.unreachable', cause, src: from, dst: to, upstream: f ? f.resp.text : qdst,
+      { time: isoTimeFast(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'icmp.unreachable', cause, src: from, dst: to, upstream: f ? f.resp.text : qdst,
         summary: `${from} reports ${qdst} unreachable (${name}) for the connection from ${qsrc}` },
       { icmp_type: icmp.icmpType, icmp_code: icmp.icmpCode, code_name: name, quoted_src: qsrc, quoted_dst: qdst, quoted_seq: qseq, flow: f ? f.uid : null, ttl: ip.ttl },
     ));
@@ -1012,8 +1034,8 @@ export class FlowTracker {
       this.ctx.stats.ok++;
       return;
     }
-    const s = this.summary(f, state);
-    const time = isoTime(f.lastUs, f.digits, f.lastNanos);
+    const time = isoTimeFast(f.lastUs, f.digits, f.lastNanos);
+    const s = this.summary(f, state, time);
     if (state === 'S0' && cause === 'connect_timeout') {
       this.emit(makeEvent(
         { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.syn_timeout', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
@@ -1021,11 +1043,13 @@ export class FlowTracker {
         { flow: f.uid, syns: f.synCount, retransmissions: Math.max(0, f.synCount - 1), syn_times: f.synTimes.map((u) => isoTime(u, f.digits)), first_frame: f.firstFrame },
       ));
     }
-    const ev = makeEvent(
-      { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.flow', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
-        summary: `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}` },
-      why || evicted ? withReason(s, why, evicted, this.opts.onFlow !== undefined) : (s as unknown as Record<string, unknown>),
-    );
+    const summary = `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}`;
+    const ev = this.opts.onFlow
+      ? makeEvent(
+        { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.flow', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text, summary },
+        why || evicted ? withReason(s, why, evicted, true) : (s as unknown as Record<string, unknown>),
+      )
+      : flowEvent(time, f.lastUs, this.ctx.source, f.lastFrame, cause, f.orig.text, f.resp.text, summary, s, why, evicted);
     this.opts.onFlow?.(s, ev);
     if (cause === null && !this.opts.allFlows) {
       this.ctx.stats.ok++;
@@ -1034,7 +1058,8 @@ export class FlowTracker {
     this.emit(ev);
   }
 
-  private summary(f: Flow, state: string): FlowSummary {
+  /** `time`: the flow's last packet formatted (isoTimeFast(f.lastUs, f.digits, f.lastNanos)), reused as `end`. */
+  private summary(f: Flow, state: string, time: string): FlowSummary {
     const o = f.orig, r = f.resp;
     const ob = o.seqInit ? o.size() : 0, rb = r.seqInit ? r.size() : 0;
     const fr = f.firstRst;
@@ -1042,16 +1067,16 @@ export class FlowTracker {
       uid: f.uid, orig: o.text, resp: r.text, conn_state: state, history: f.history,
       orig_pkts: o.pkts, resp_pkts: r.pkts, orig_bytes: ob, resp_bytes: rb, orig_ip_bytes: o.ipBytes, resp_ip_bytes: r.ipBytes,
       packets: f.packets, bytes: ob + rb,
-      start: isoTime(f.startUs, f.digits, f.startNanos), end: isoTime(f.lastUs, f.digits, f.lastNanos), duration_us: f.lastUs - f.startUs,
+      start: isoTimeFast(f.startUs, f.digits, f.startNanos), end: time, duration_us: f.lastUs - f.startUs,
       first_frame: f.firstFrame, last_frame: f.lastFrame, direction: f.directionReason,
       first_rst_by: fr ? (fr.byOrig ? 'originator' : 'responder') : null, first_rst_frame: fr ? fr.frame : null,
       both_reset: f.rstFromOrig > 0 && f.rstFromResp > 0,
       orig_fin_frame: o.finFrame >= 0 ? o.finFrame : null,
       orig_fin_us: o.finFrame >= 0 ? o.finUs : null,
-      orig_fin_time: o.finFrame >= 0 ? isoTime(o.finUs, o.finDigits, o.finNanos) : null,
+      orig_fin_time: o.finFrame >= 0 ? isoTimeFast(o.finUs, o.finDigits, o.finNanos) : null,
       resp_fin_frame: r.finFrame >= 0 ? r.finFrame : null,
       resp_fin_us: r.finFrame >= 0 ? r.finUs : null,
-      resp_fin_time: r.finFrame >= 0 ? isoTime(r.finUs, r.finDigits, r.finNanos) : null,
+      resp_fin_time: r.finFrame >= 0 ? isoTimeFast(r.finUs, r.finDigits, r.finNanos) : null,
     };
   }
 }

@@ -56,6 +56,16 @@ interface Building {
   weak: number;
 }
 
+/**
+ * `s` made flat: template literals and `+` leave ropes (a ConsString per join), several times the
+ * bytes of the string. Strings the correlator keeps for minutes or to the end (a held event's
+ * summary, row examples, timeline marks) are flattened once; reading a character does it in V8.
+ */
+function flat<T>(s: T): T {
+  if (typeof s === 'string' && s.length > 12) s.charCodeAt(0);
+  return s;
+}
+
 /** The by_upstream row that counts failures toward upstreams beyond LIMITS.MAX_UPSTREAM_ROWS. */
 export const OTHER_UPSTREAMS = '(other upstreams)';
 
@@ -91,8 +101,59 @@ export interface CorrelatorOptions {
   timeline?: boolean;
 }
 
+interface SniAlpn { sni: string | null; alpn: string[] | null }
+
 /** An event as a candidate "first": the instant and frame that matter (a flow's first SYN, not its end). */
 interface Cand { ev: Event; us: number; frame?: number; time: string | null; res: number }
+
+/**
+ * Kinds judge() can cite from context (corroborates() accepts them, or rule 5 looks for them): held
+ * whole. Every other context kind (hellos, responses, resets with no cause: ~60% of a capture's
+ * events) is only ever read for its time, source, addresses, flow and SNI, so it is held as a
+ * ContextStub: the event itself dies young instead of living its minutes in the context lists.
+ */
+const CITABLE_CONTEXT_KINDS: ReadonlySet<string> = new Set(['tcp.flow', 'tcp.fin', 'tcp.syn_timeout', 'http2.goaway', 'http.mismatch', 'tls.alert', 'tls.encrypted_alert', 'tls.mismatch']);
+
+/**
+ * What judge() reads of a context event that can never be cited (contextFor: time, flowStartUs,
+ * client address; rule 4: an http.response on the same connection; the SNI; the capture sources).
+ * One fixed shape; the strings are the event's own.
+ */
+class ContextStub implements Event {
+  [field: string]: unknown;
+  time: string | null;
+  ts_us: number | null;
+  source: string;
+  frame: number | undefined;
+  kind: string;
+  cause: Cause | null;
+  src: string | null;
+  dst: string | null;
+  upstream: string | null;
+  orig: unknown;
+  resp: unknown;
+  uid: unknown;
+  flow: unknown;
+  sni: unknown;
+  duration_us: unknown;
+  constructor(e: Event) {
+    this.time = e.time;
+    this.ts_us = e.ts_us;
+    this.source = e.source;
+    this.frame = e.frame;
+    this.kind = e.kind;
+    this.cause = e.cause;
+    this.src = e.src;
+    this.dst = e.dst;
+    this.upstream = e.upstream;
+    this.orig = e.orig;
+    this.resp = e.resp;
+    this.uid = e.uid;
+    this.flow = e.flow;
+    this.sni = e.sni;
+    this.duration_us = e.duration_us;
+  }
+}
 
 /** Context events toward one upstream, oldest first; `droppedUs`: the latest one LIMITS.MAX_CONTEXT_PER_UPSTREAM pushed out. */
 interface CtxList { evs: Event[]; droppedUs: number }
@@ -111,7 +172,13 @@ export class Correlator {
   private latestUs = -Infinity;
   private seq = 0;
   /** SNI and ALPN seen toward each server address (for filling in commands). */
-  private sniByDst = new Map<string, { sni: string | null; alpn: string[] | null }>();
+  private sniByDst = new Map<string, SniAlpn>();
+  /**
+   * The distinct (SNI, ALPN list) values sniByDst points to: a capture has thousands of servers but
+   * few distinct hellos, and each ClientHello's own strings and array would otherwise be kept per
+   * server (~2 MB at LIMITS.MAX_SNI_SERVERS). Bounded: cleared when full. Read-only once made.
+   */
+  private sniValues = new Map<string, SniAlpn>();
   /**
    * Capture events that are not failures themselves, per upstream. Bounded: events no incident can
    * look at any more are swept every LIMITS.CONTEXT_PRUNE_EVERY_US (pruneContext), and at most
@@ -181,12 +248,12 @@ export class Correlator {
       this.tl.add(ev.source, ev.ts_us, failure);
       if (failure && this.marks < COLLECTOR_MAX_MARKS) {
         this.marks++;
-        this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: describe(ev).slice(0, 160), ref: refOf(ev) });
+        this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: flat(describe(ev).slice(0, 160)), ref: flat(refOf(ev)) });
       }
     }
     if (ev.kind === 'tls.client_hello' && ev.dst) {
       if (this.sniByDst.size > LIMITS.MAX_SNI_SERVERS) this.sniByDst.clear();
-      this.sniByDst.set(ev.dst.toLowerCase(), { sni: (ev.sni as string) ?? null, alpn: (ev.alpn as string[]) ?? null });
+      this.sniByDst.set(ev.dst.toLowerCase(), this.sniValue((ev.sni as string) ?? null, (ev.alpn as string[]) ?? null));
     }
     // Clients named by logs: nginx `client:` / $remote_addr, Envoy's downstream address.
     if (this.clientIps.size < LIMITS.MAX_CLIENT_IPS) {
@@ -219,6 +286,17 @@ export class Correlator {
     }
     this.tallyUpstream(key, ev);
     this.place(key, ev);
+  }
+
+  private sniValue(sni: string | null, alpn: string[] | null): SniAlpn {
+    if ((sni !== null && typeof sni !== 'string') || (alpn !== null && !(Array.isArray(alpn) && alpn.every((a) => typeof a === 'string')))) return { sni, alpn };
+    const key = JSON.stringify([sni, alpn]);
+    let v = this.sniValues.get(key);
+    if (v === undefined) {
+      if (this.sniValues.size >= 4096) this.sniValues.clear();
+      this.sniValues.set(key, (v = { sni, alpn }));
+    }
+    return v;
   }
 
   /** by_upstream, bounded: a new upstream beyond LIMITS.MAX_UPSTREAM_ROWS is counted in OTHER_UPSTREAMS. */
@@ -276,7 +354,10 @@ export class Correlator {
     if ((this.latestUs >= this.nextPruneUs && Number.isFinite(this.latestUs)) || this.contextCount >= LIMITS.MAX_CONTEXT_EVENTS || this.context.size > LIMITS.MAX_CONTEXT_UPSTREAMS) this.pruneContext();
     let l = this.context.get(key);
     if (!l) this.context.set(key, (l = { evs: [], droppedUs: -Infinity }));
-    l.evs.push(ev);
+    if (CITABLE_CONTEXT_KINDS.has(ev.kind)) {
+      flat(ev.summary);
+      l.evs.push(ev);
+    } else l.evs.push(new ContextStub(ev));
     this.contextCount++;
     if (l.evs.length > LIMITS.MAX_CONTEXT_PER_UPSTREAM) {
       const gone = l.evs.splice(0, l.evs.length - LIMITS.MAX_CONTEXT_PER_UPSTREAM);
@@ -335,14 +416,17 @@ export class Correlator {
     if (!Number.isFinite(cut)) return;
     for (const [k, l] of this.context) {
       // Events come nearly in time order, but a late one (a flow told when it ended) can be anywhere.
-      if (!l.evs.some((e) => e.ts_us !== null && e.ts_us < cut)) continue;
-      const keep: Event[] = [];
-      for (const e of l.evs) {
-        if (e.ts_us !== null && e.ts_us < cut) { if (e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us; } else keep.push(e);
+      // Compacted in place (no new array per list per sweep).
+      const evs = l.evs;
+      let w = 0;
+      for (let i = 0; i < evs.length; i++) {
+        const e = evs[i];
+        if (e.ts_us !== null && e.ts_us < cut) { if (e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us; } else evs[w++] = e;
       }
-      this.contextCount -= l.evs.length - keep.length;
-      if (keep.length) l.evs = keep;
-      else this.context.delete(k);
+      if (w === evs.length) continue;
+      this.contextCount -= evs.length - w;
+      evs.length = w;
+      if (!w) this.context.delete(k);
     }
   }
 
@@ -656,9 +740,11 @@ function addTo(b: Building, ev: Event) {
   // Keep the earliest evidence and a sample of the rest; the count says how many there were.
   // (b.weak counts the strength-1 events held, so a full incident costs no scan per event.)
   if (b.events.length < LIMITS.MAX_EVIDENCE_PER_INCIDENT) {
+    flat(ev.summary);
     b.events.push(ev);
     if (strength(ev) === 1) b.weak++;
   } else if (b.weak > 0 && strength(ev) > 1) {
+    flat(ev.summary);
     b.events[b.events.findIndex((e) => strength(e) === 1)] = ev;
     b.weak--;
   }
@@ -795,5 +881,5 @@ function tally(map: Map<string, Row>, key: string, ev: Event) {
     if (row.firstUs === null || ev.ts_us < row.firstUs) { row.firstUs = ev.ts_us; row.first = ev.time; }
     if (row.lastUs === null || ev.ts_us > row.lastUs) { row.lastUs = ev.ts_us; row.last = ev.time; }
   }
-  if (row.examples.length < 3) row.examples.push(refOf(ev));
+  if (row.examples.length < 3) row.examples.push(flat(refOf(ev)));
 }

@@ -360,8 +360,9 @@ class TlsDecoder implements StreamDecoder {
     }
   }
 
+  /** `frag` is pushed without a copy when it is not `decrypted`: then it is a record consumed from side.q (owned). */
   private handshakeBytes(role: Role, q: ByteQueue, frag: Buffer, meta: SegMeta, decrypted: boolean): void {
-    q.push(frag);
+    q.push(frag, !decrypted);
     while (q.length >= HANDSHAKE_HEADER) {
       const h = q.peek(HANDSHAKE_HEADER);
       const total = HANDSHAKE_HEADER + h.readUIntBE(1, 3);
