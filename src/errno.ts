@@ -161,8 +161,3 @@ export function lookupErrno(text: string): ErrnoInfo | undefined {
   if (byName) return info(byName, t.toLowerCase().startsWith('wsa') ? 'windows' : 'linux');
   return errnoByText(t);
 }
-
-/** The entry for a symbolic name (`ECONNREFUSED`). */
-export function errnoByName(name: string): ErrnoEntry | undefined {
-  return BY_NAME.get(name.toLowerCase());
-}

@@ -161,10 +161,3 @@ export async function* mergeBatches(
     await Promise.all(its.map((it) => it.return?.(undefined)));
   }
 }
-
-/** One event at a time (the `events` command, tests): the same order as mergeBatches. */
-export async function* mergeByTime(
-  sources: AsyncIterable<Event[]>[], windowUs: number = LIMITS.REORDER_WINDOW_US, idleFlushMs: number = LIMITS.REORDER_IDLE_FLUSH_MS,
-): AsyncGenerator<Event> {
-  for await (const batch of mergeBatches(sources, windowUs, idleFlushMs)) yield* batch;
-}

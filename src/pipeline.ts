@@ -7,7 +7,7 @@ import { openInput, expandInputs, type OpenedInput } from './input.js';
 import { FORMATS, formatByName } from './ingest/registry.js';
 import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
-import { isoTime, zoneName } from './time.js';
+import { isoTime } from './time.js';
 import { mergeBatches } from './merge.js';
 import { loadKeyFile, loadKeyFiles } from './tls-decrypt/key-files.js';
 
@@ -215,9 +215,3 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
 async function* flatten(batches: AsyncIterable<Event[]>): AsyncGenerator<Event> {
   for await (const b of batches) yield* b;
 }
-
-export function describeZone(options: IngestOptions): string {
-  return zoneName(options.tz) + (options.tzGiven ? '' : ' (assumed: no --tz given)');
-}
-
-export { isoTime };

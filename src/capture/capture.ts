@@ -16,7 +16,6 @@ import { LEND_CHUNKS } from '../input.js';
 import type { PayloadSinkFactory } from './types.js';
 import { isUnreachable, IPPROTO_ICMP } from '../decode/icmp.js';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../decode/tables.js';
-import { LINK_TYPES } from '../decode/tables.js';
 
 export { sniffCapture } from './sniff.js';
 
@@ -171,9 +170,4 @@ export async function* readCapture(chunks: AsyncIterable<Buffer>, ctx: IngestCon
   stats.flowsEvicted = tracker.flowsEvicted;
   if (reader instanceof PcapngReader) stats.blockCounts = reader.blockCounts;
   if (out.length > 0) yield out;
-}
-
-/** Link types we decode, by LINKTYPE_* number (for docs and tests). */
-export function supportedLinkTypes(): number[] {
-  return [...LINK_TYPES.keys()].sort((a, b) => a - b);
 }

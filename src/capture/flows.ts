@@ -47,6 +47,16 @@ const HOST_TTL_MIN_PACKETS = 3;
 const HOST_IP_ID_MIN_STEPS = 3;
 
 const seqDelta = (a: number, b: number) => ((a - b) | 0);
+/** `id` is a step (0 < step <= 256, mod 2^16) of a sequential IP-ID counter last at `last`. */
+const ipIdStep = (id: number, last: number) => {
+  const d = (id - last) & 0xffff;
+  return d > 0 && d <= 256;
+};
+/** `id` lies more than IP_ID_JUMP either way (mod 2^16) from `last`: off a sequential counter. */
+const ipIdJumps = (id: number, last: number) => {
+  const d = (id - last) & 0xffff;
+  return d > IP_ID_JUMP && d < 65536 - IP_ID_JUMP;
+};
 
 /**
  * What one host (IP address, all ports, all flows) looked like in its non-RST packets: the middlebox
@@ -59,14 +69,12 @@ class HostBaseline {
   ttlCount = 0;
   /** Non-RST packets with another TTL than `ttl` (several paths: never judged by TTL). */
   ttlOther = 0;
-  otherTtl = -1;
   /** Flows in which it sent a non-RST packet. */
   flows = 0;
   /** IP-ID behaviour (IPv4, non-zero IDs): consecutive steps of one counter, and other steps. */
   idLast = -1;
   idSeqSteps = 0;
   idOtherSteps = 0;
-  idZero = 0;
 
   /** One TTL seen HOST_TTL_MIN_PACKETS times, never another. */
   get ttlEstablished(): boolean {
@@ -81,15 +89,10 @@ class HostBaseline {
   observe(ttl: number, id: number): void {
     if (this.ttlCount === 0 && this.ttlOther === 0) this.ttl = ttl;
     if (ttl === this.ttl) this.ttlCount++;
-    else {
-      this.ttlOther++;
-      this.otherTtl = ttl;
-    }
-    if (id === 0) this.idZero++;
-    else if (id > 0) {
+    else this.ttlOther++;
+    if (id > 0) {
       if (this.idLast >= 0) {
-        const d = (id - this.idLast) & 0xffff;
-        if (d > 0 && d <= 256) this.idSeqSteps++;
+        if (ipIdStep(id, this.idLast)) this.idSeqSteps++;
         else this.idOtherSteps++;
       }
       this.idLast = id;
@@ -678,10 +681,7 @@ export class FlowTracker {
       if (ip.ttl < ep.ttlMin) ep.ttlMin = ip.ttl;
       if (ip.ttl > ep.ttlMax) ep.ttlMax = ip.ttl;
       if (ip.id >= 0) {
-        if (ep.ipIdLast >= 0) {
-          const d = (ip.id - ep.ipIdLast) & 0xffff;
-          if (d > 0 && d <= 256) ep.ipIdSeq++;
-        }
+        if (ep.ipIdLast >= 0 && ipIdStep(ip.id, ep.ipIdLast)) ep.ipIdSeq++;
         ep.ipIdLast = ip.id;
       }
     }
@@ -768,7 +768,7 @@ export class FlowTracker {
     else if (len > 0) this.scaled(f, ep, 'rxmit', 'T');
     ep.window = window;
 
-    this.stateMachine(f, ep, peer, flags, seq, len, deltaLast);
+    this.stateMachine(f, ep, peer, flags, seq, len);
   }
 
   private setState(ep: Endpoint, s: EpState): void {
@@ -776,7 +776,7 @@ export class FlowTracker {
     ep.state = s;
   }
 
-  private stateMachine(f: Flow, ep: Endpoint, peer: Endpoint, flags: number, seq: number, len: number, deltaLast: number): void {
+  private stateMachine(f: Flow, ep: Endpoint, peer: Endpoint, flags: number, seq: number, len: number): void {
     const isOrig = ep === f.orig;
     switch (ep.state) {
       case EP.INACTIVE: {
@@ -824,7 +824,6 @@ export class FlowTracker {
       case EP.RESET:
         break;
     }
-    void deltaLast;
     if (flags & (FIN | RST)) ep.didClose = true;
   }
 
@@ -857,12 +856,9 @@ export class FlowTracker {
       }
       let weak = 0;
       // IP-ID 0 is what many stacks put in RSTs and DF packets (RFC 6864 §4.1): no signal.
-      if (ip.version === 4 && ip.id !== 0 && ep.ipIdSeq >= 2 && ep.ipIdLast >= 0) {
-        const d = (ip.id - ep.ipIdLast) & 0xffff;
-        if (d > IP_ID_JUMP && d < 65536 - IP_ID_JUMP) {
-          reasons.push(`IP-ID ${ip.id} jumps from the sender's sequential ${ep.ipIdLast}`);
-          weak++;
-        }
+      if (ip.version === 4 && ip.id !== 0 && ep.ipIdSeq >= 2 && ep.ipIdLast >= 0 && ipIdJumps(ip.id, ep.ipIdLast)) {
+        reasons.push(`IP-ID ${ip.id} jumps from the sender's sequential ${ep.ipIdLast}`);
+        weak++;
       }
       if (ep.seqInit && ep.state !== EP.RESET) {
         const d = seqDelta(t.seq, ep.lastSeq);
@@ -883,9 +879,8 @@ export class FlowTracker {
         // balancers pin a flow to a path): the RST did not.
         reasons.push(`${what}, ${ep.baseCount} of them in this connection`);
         strong = true;
-        if (ip.version === 4 && ip.id !== 0 && host.globalIpId && host.idLast >= 0) {
-          const d = (ip.id - host.idLast) & 0xffff;
-          if (d > IP_ID_JUMP && d < 65536 - IP_ID_JUMP) reasons.push(`IP-ID ${ip.id} is off the host's one sequential IP-ID counter (last ${host.idLast})`);
+        if (ip.version === 4 && ip.id !== 0 && host.globalIpId && host.idLast >= 0 && ipIdJumps(ip.id, host.idLast)) {
+          reasons.push(`IP-ID ${ip.id} is off the host's one sequential IP-ID counter (last ${host.idLast})`);
         }
       } else {
         // The sender's first packet in this flow: a new flow may take another path (ECMP), so
@@ -969,20 +964,21 @@ export class FlowTracker {
     if (this.nextSweepUs < 0) this.nextSweepUs = ts + CAPTURE_LIMITS.FLOW_SWEEP_INTERVAL_US;
     else if (ts >= this.nextSweepUs) {
       this.nextSweepUs = ts + CAPTURE_LIMITS.FLOW_SWEEP_INTERVAL_US;
-      const idle: Flow[] = [];
-      for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
-      for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) if (ts - f.lastUs > LIMITS.FLOW_IDLE_US) idle.push(f);
-      // Oldest first, whatever the hash order: events come out in time order, the same every run.
-      idle.sort(byLastSeen);
-      for (const f of idle) this.finalize(f, true);
+      for (const f of this.flowsByLastSeen((f) => ts - f.lastUs > LIMITS.FLOW_IDLE_US)) this.finalize(f, true);
     }
   }
 
+  /** The open flows (those `keep` accepts), oldest first whatever the hash order: events come out in time order, the same every run. */
+  private flowsByLastSeen(keep?: (f: Flow) => boolean): Flow[] {
+    const out: Flow[] = [];
+    for (const table of [this.v4, this.v6]) {
+      for (const head of table.values()) for (let f: Flow | null = head; f; f = f.chain) if (!keep || keep(f)) out.push(f);
+    }
+    return out.sort(byLastSeen);
+  }
+
   private evictIdlest(pkt: RawPacket): void {
-    const all: Flow[] = [];
-    for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    all.sort(byLastSeen);
+    const all = this.flowsByLastSeen();
     const n = Math.ceil(LIMITS.MAX_FLOWS / 10);
     const ev = this.ctx.anomaly('flow_limit', { frame: pkt.frame, offset: pkt.offset },
       `more than LIMITS.MAX_FLOWS=${LIMITS.MAX_FLOWS} TCP flows open: finalized the ${n} idlest early`, { evicted: n });
@@ -992,11 +988,7 @@ export class FlowTracker {
 
   /** End of input: finalize every open flow. */
   end(): void {
-    const all: Flow[] = [];
-    for (const head of this.v4.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    for (const head of this.v6.values()) for (let f: Flow | null = head; f; f = f.chain) all.push(f);
-    all.sort(byLastSeen);
-    for (const f of all) this.finalize(f, false);
+    for (const f of this.flowsByLastSeen()) this.finalize(f, false);
   }
 
   private finalize(f: Flow, evicted: boolean): void {

@@ -20,13 +20,6 @@ import '../decode/http1-stream.js';
 /** Bytes one side may send before we give up recognising its protocol. */
 const MAX_SNIFF_BYTES = 4096;
 
-let defaultKeyStore: KeyStore = NO_KEYS;
-
-/** The key store used when the ingest context carries none (set once keys are loaded). */
-export function setDefaultKeyStore(ks: KeyStore): void {
-  defaultKeyStore = ks;
-}
-
 interface Dir {
   reasm: DirectionReassembler;
   /** First bytes, held while no protocol has claimed them. */
@@ -97,7 +90,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
   const flows = new Map<string, Flow>();
   let out: Event[] = [];
   // Read at each ServerHello, not once: a pcapng DSB may install this input's keys mid-capture.
-  const keyStore = (): KeyStore => ctx.keyStore ?? defaultKeyStore;
+  const keyStore = (): KeyStore => ctx.keyStore ?? NO_KEYS;
 
   /**
    * The connection a flow's decoders see: one object per flow (and per decrypted view), its methods

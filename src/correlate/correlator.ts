@@ -23,13 +23,13 @@
 //     the earliest given their time resolution, the most precise (a packet beats a log second).
 //  8. Origin: from who sent the first wire evidence (upstream / proxy / client), the TLS reason
 //     (a certificate the proxy rejected, TLS spoken to a plaintext port: proxy), else the cause.
-import type { Cause, Event, Origin } from '../events.js';
+import { eventRef, type Cause, type Event, type Origin } from '../events.js';
 import { LIMITS } from '../limits.js';
 import type { Evidence, Incident, SummaryRow, Timeline } from '../report.js';
-import { isoTime } from '../time.js';
+import { isoTime, parseIso } from '../time.js';
 import { COLLECTOR_MAX_MARKS, createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
 import { DEFAULT_ORIGIN, EXPLAIN, fixFor, nextCommands, splitHostPort, type Target } from './playbook.js';
-import { describe, isCapture, refOf, resolutionUs, strength } from './evidence.js';
+import { describe, isCapture, resolutionUs, strength } from './evidence.js';
 import { flowStartUs } from './skew.js';
 import { IncidentKeeper } from './keep.js';
 
@@ -248,7 +248,7 @@ export class Correlator {
       this.tl.add(ev.source, ev.ts_us, failure);
       if (failure && this.marks < COLLECTOR_MAX_MARKS) {
         this.marks++;
-        this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: flat(describe(ev).slice(0, 160)), ref: flat(refOf(ev)) });
+        this.tl.mark({ lane: ev.source, time_us: ev.ts_us, kind: ev.kind, cause: ev.cause, label: flat(describe(ev).slice(0, 160)), ref: flat(eventRef(ev)) });
       }
     }
     if (ev.kind === 'tls.client_hello' && ev.dst) {
@@ -538,8 +538,8 @@ export class Correlator {
     if (!this.tl) return undefined;
     const f = verdict?.first;
     if (f && f.time) {
-      const us = Date.parse(f.time) * 1000 + subMs(f.time);
-      if (Number.isFinite(us)) this.tl.mark({ lane: f.source, time_us: us, kind: f.kind, cause: verdict!.cause, first: true, label: f.summary.slice(0, 160), ref: f.frame !== undefined ? `${f.source}#${f.frame}` : f.line !== undefined ? `${f.source}:${f.line}` : f.source });
+      const us = parseIso(f.time)?.us;
+      if (us !== undefined) this.tl.mark({ lane: f.source, time_us: us, kind: f.kind, cause: verdict!.cause, first: true, label: f.summary.slice(0, 160), ref: eventRef(f) });
     }
     return this.tl.finish();
   }
@@ -789,19 +789,13 @@ function candOf(e: Event, cause: Cause | null = null): Cand {
     if (typeof ff === 'number' && typeof fu === 'number') return { ev: e, us: fu, frame: ff, time: isoTime(fu, 6), res };
   }
   if (e.kind === 'tcp.syn_timeout' && Array.isArray(e.syn_times) && typeof e.syn_times[0] === 'string') {
-    const us = Date.parse(e.syn_times[0]) * 1000 + subMs(e.syn_times[0]);
-    if (Number.isFinite(us)) return { ev: e, us, frame: num(e.first_frame) ?? e.frame, time: e.syn_times[0], res };
+    const us = parseIso(e.syn_times[0])?.us;
+    if (us !== undefined) return { ev: e, us, frame: num(e.first_frame) ?? e.frame, time: e.syn_times[0], res };
   }
   return { ev: e, us: e.ts_us ?? Infinity, frame: e.frame, time: e.time, res };
 }
 
 const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
-
-/** Microseconds below the millisecond in an ISO time (Date.parse stops at ms). */
-function subMs(iso: string): number {
-  const m = /\.\d{3}(\d{1,3})/.exec(iso);
-  return m ? Number(m[1].padEnd(3, '0')) : 0;
-}
 
 function capitalize(s: string): string {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
@@ -851,6 +845,10 @@ export function chooseCause(evs: Event[]): Cause {
   return best;
 }
 
+/**
+ * The first event: the earliest, and among events that could be the earliest given their
+ * time resolution (a log line with whole seconds covers that whole second), the most precise.
+ */
 function chooseFirstCand(cs: Cand[]): Cand {
   const timed = cs.filter((c) => Number.isFinite(c.us));
   if (!timed.length) return cs[0];
@@ -860,14 +858,6 @@ function chooseFirstCand(cs: Cand[]): Cand {
   const candidates = timed.filter((c) => c.us < windowEnd);
   candidates.sort((a, b) => a.res - b.res || strength(b.ev) - strength(a.ev) || a.us - b.us);
   return candidates[0];
-}
-
-/**
- * The first event: the earliest, and among events that could be the earliest given their
- * time resolution (a log line with whole seconds covers that whole second), the most precise.
- */
-export function chooseFirst(evs: Event[]): Event {
-  return chooseFirstCand(evs.map((e) => candOf(e))).ev;
 }
 
 function tally(map: Map<string, Row>, key: string, ev: Event) {
@@ -881,5 +871,5 @@ function tally(map: Map<string, Row>, key: string, ev: Event) {
     if (row.firstUs === null || ev.ts_us < row.firstUs) { row.firstUs = ev.ts_us; row.first = ev.time; }
     if (row.lastUs === null || ev.ts_us > row.lastUs) { row.lastUs = ev.ts_us; row.last = ev.time; }
   }
-  if (row.examples.length < 3) row.examples.push(flat(refOf(ev)));
+  if (row.examples.length < 3) row.examples.push(flat(eventRef(ev)));
 }

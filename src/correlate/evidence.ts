@@ -22,11 +22,6 @@ export function resolutionUs(ev: Event): number {
   return digits >= 6 ? 1 : 10 ** (6 - digits);
 }
 
-/** Where an event was: "file:line" or "file#frame". */
-export function refOf(ev: Event): string {
-  return ev.frame !== undefined ? `${ev.source}#${ev.frame}` : ev.line !== undefined ? `${ev.source}:${ev.line}` : ev.source;
-}
-
 export function describe(ev: Event): string {
   if (typeof ev.summary === 'string' && ev.summary) return ev.summary;
   const bits = [ev.kind];

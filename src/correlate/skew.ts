@@ -11,7 +11,7 @@
 // clock when the evidence says it must move.
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
-import { resolutionUs } from './evidence.js';
+import { isCapture, resolutionUs } from './evidence.js';
 
 export interface SkewPair {
   /** The input being placed, and the input it is placed against. */
@@ -46,8 +46,6 @@ export interface SkewEstimate {
 const MS = 1000;
 const S = 1_000_000;
 const QUARTER_US = 15 * 60 * S;
-
-const isCapture = (e: Event) => e.frame !== undefined;
 
 /** Where a flow started (its event carries the end). */
 export function flowStartUs(e: Event): number | null {

@@ -82,10 +82,6 @@ export function registerStreamProtocol(p: StreamProtocol): void {
   else PROTOCOLS.push(p);
 }
 
-export function streamProtocols(): readonly StreamProtocol[] {
-  return PROTOCOLS;
-}
-
 export function protocolByName(name: string): StreamProtocol | undefined {
   return PROTOCOLS.find((p) => p.name === name);
 }

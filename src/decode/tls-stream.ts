@@ -143,7 +143,6 @@ class TlsDecoder implements StreamDecoder {
   private clientRandom: Buffer | null = null;
   private sni: string | null = null;
   private offeredAlpn: string[] = [];
-  private version: number | null = null;
   private tls13 = false;
   private serverHello = false;
   /** Any ServerHello, HelloRetryRequest included. */
@@ -405,7 +404,6 @@ class TlsDecoder implements StreamDecoder {
       const v = sh.value;
       this.serverHello = !v.helloRetry;
       this.serverHelloAny = true;
-      this.version = v.version;
       this.tls13 = v.version === 0x0304 || (v.version & 0xff00) === 0x7f00;
       if (v.alpn !== null) this.alpn = v.alpn;
       this.conn.emit(meta, 'tls.server_hello', null, {

@@ -14,9 +14,9 @@ export interface RenderOptions {
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
 
-/** "envoy.log:12", "cap.pcap#7" (frame), or the source alone. */
-export function refOf(e: { source: string; line?: number; frame?: number }): string {
-  return eventRef(e);
+/** "frame 7", "line 12", or '' (the evidence tables' own column; the source is beside it). */
+export function lineOrFrame(e: { line?: number; frame?: number }): string {
+  return e.frame !== undefined ? `frame ${e.frame}` : e.line !== undefined ? `line ${e.line}` : '';
 }
 
 /** ISO string to µs, or null. */
@@ -57,7 +57,7 @@ export function oneLineSummary(report: Report): string {
   const up = v.upstream ? ` to ${v.upstream}` : '';
   const at = v.first.time ? ` at ${v.first.time}` : '';
   const more = n > 1 ? `; ${n} incidents` : '';
-  return `${v.cause}${up}, first reset by ${v.origin}${at} (${refOf(v.first)}), ${v.confidence} confidence${more}`;
+  return `${v.cause}${up}, first reset by ${v.origin}${at} (${eventRef(v.first)}), ${v.confidence} confidence${more}`;
 }
 
 /** Skew as people write it: +1.250s. */

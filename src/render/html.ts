@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import type { Evidence, Incident, Report, SummaryRow, Timeline } from '../report.js';
 import { sanitize } from '../terminal/sanitize.js';
-import { confidenceText, hasSkew, detailPairs, isoToUs, hopsText, oneLineSummary, refOf, skewText, span, type RenderOptions } from './common.js';
+import { confidenceText, hasSkew, detailPairs, isoToUs, hopsText, lineOrFrame, oneLineSummary, skewText, span, type RenderOptions } from './common.js';
+import { eventRef } from '../events.js';
 import { deriveTimeline, layoutTimeline, type LaidMark } from './timeline.js';
 import { formatDuration } from '../time.js';
 
@@ -176,10 +177,6 @@ export function timelineSvg(report: Report): string {
 
 // ---- page sections ----
 
-function where(e: { line?: number; frame?: number }): string {
-  return e.frame !== undefined ? `frame ${e.frame}` : e.line !== undefined ? `line ${e.line}` : '';
-}
-
 function rawCell(raw: string | undefined): string {
   if (!raw) return '';
   const text = raw.length > MAX_RAW ? raw.slice(0, MAX_RAW) + '…' : raw;
@@ -189,7 +186,7 @@ function rawCell(raw: string | undefined): string {
 function evidenceTable(ev: Evidence[]): string {
   const rows = ev.slice(0, MAX_EVIDENCE_ROWS).map(
     (e) =>
-      `<tr class="${e.role === 'first' ? 'first' : ''}"><td class="mono nw">${h(e.time ?? '—')}</td><td class="mono nw">${h(e.source)}</td><td class="mono nw">${h(where(e))}</td>` +
+      `<tr class="${e.role === 'first' ? 'first' : ''}"><td class="mono nw">${h(e.time ?? '—')}</td><td class="mono nw">${h(e.source)}</td><td class="mono nw">${h(lineOrFrame(e))}</td>` +
       `<td class="mono nw">${h(e.kind)}</td><td class="nw"><span class="role">${h(e.role)}</span></td><td>${h(e.summary)}${rawCell(e.raw)}</td></tr>`,
   );
   const more = ev.length > MAX_EVIDENCE_ROWS ? `<p class="meta">… ${ev.length - MAX_EVIDENCE_ROWS} more rows in the JSON report.</p>` : '';
@@ -212,7 +209,7 @@ function verdictDl(v: Incident): string {
   ];
   const hops = hopsText(v);
   if (hops) rows.push(['hops', h(hops)]);
-  rows.push(['first evidence', `<code>${h(v.first.time ?? 'no time')}</code> <code>${h(refOf(v.first))}</code> <code>${h(v.first.kind)}</code><br>${h(v.first.summary)}`]);
+  rows.push(['first evidence', `<code>${h(v.first.time ?? 'no time')}</code> <code>${h(eventRef(v.first))}</code> <code>${h(v.first.kind)}</code><br>${h(v.first.summary)}`]);
   rows.push(['when', `${h(span(v.start, v.end))}, ${v.count} failure${v.count === 1 ? '' : 's'}`]);
   rows.push(['confidence', `<span class="conf-${h(v.confidence)}">${h(confidenceText(v))}</span>`]);
   rows.push(['why', h(v.explanation)]);
@@ -283,7 +280,7 @@ export function renderHtml(report: Report, opts: RenderOptions): string {
   if (report.anomalies.length) {
     body.push(
       `<section><h2>Anomalies</h2><table><thead><tr><th>time</th><th>where</th><th>kind</th><th>what</th></tr></thead><tbody>` +
-        report.anomalies.slice(0, 100).map((a) => `<tr><td class="mono">${h(a.time ?? '—')}</td><td class="mono">${h(refOf(a))}</td><td class="mono">${h(a.kind)}</td><td>${h(a.summary ?? '')}${rawCell(a.raw)}</td></tr>`).join('') +
+        report.anomalies.slice(0, 100).map((a) => `<tr><td class="mono">${h(a.time ?? '—')}</td><td class="mono">${h(eventRef(a))}</td><td class="mono">${h(a.kind)}</td><td>${h(a.summary ?? '')}${rawCell(a.raw)}</td></tr>`).join('') +
         '</tbody></table></section>',
     );
   }

@@ -4,7 +4,8 @@
 // HTML and control characters: each is neutralised so the ticket renders as the logs said it.
 import type { Evidence, Incident, Report, SummaryRow } from '../report.js';
 import { sanitize } from '../terminal/sanitize.js';
-import { confidenceText, hasSkew, detailPairs, hopsText, isoToUs, oneLineSummary, refOf, skewText, span, type RenderOptions } from './common.js';
+import { confidenceText, hasSkew, detailPairs, hopsText, isoToUs, lineOrFrame, oneLineSummary, skewText, span, type RenderOptions } from './common.js';
+import { eventRef } from '../events.js';
 
 /** Prose from the inputs: Markdown and HTML specials escaped; controls shown as visible escapes. */
 export function mdText(s: unknown): string {
@@ -51,10 +52,6 @@ function timeCell(t: string | null): string {
   return t ? mdCode(t) : '_no time_';
 }
 
-function lineOrFrame(e: { line?: number; frame?: number }): string {
-  return e.frame !== undefined ? `frame ${e.frame}` : e.line !== undefined ? `line ${e.line}` : '';
-}
-
 /** What the evidence shows, plus the raw line (first 300 characters) when kept. */
 function showsCell(e: Evidence): string {
   const role = e.role === 'first' ? '**first** — ' : e.role === 'secondary' ? '_consequence_ — ' : '';
@@ -77,7 +74,7 @@ function verdictSection(v: Incident): string[] {
   ];
   const hops = hopsText(v);
   if (hops) rows.push(['Hops', mdText(hops)]);
-  rows.push(['First evidence', `${timeCell(v.first.time)} ${mdCode(refOf(v.first))} ${mdCode(v.first.kind)} — ${mdText(v.first.summary)}`]);
+  rows.push(['First evidence', `${timeCell(v.first.time)} ${mdCode(eventRef(v.first))} ${mdCode(v.first.kind)} — ${mdText(v.first.summary)}`]);
   rows.push(['When', `${mdText(span(v.start, v.end))}, ${v.count} failure${v.count === 1 ? '' : 's'}`]);
   rows.push(['Confidence', mdText(confidenceText(v))]);
   for (const [k, val] of detailPairs(v)) rows.push([mdText(k), mdCode(val)]);
@@ -92,7 +89,7 @@ function timelineSection(report: Report): string[] {
   const rows: { us: number | null; e: Evidence; inc: Incident }[] = [];
   for (const inc of report.incidents) {
     for (const e of inc.evidence) {
-      const key = `${refOf(e)}|${e.kind}|${e.time}`;
+      const key = `${eventRef(e)}|${e.kind}|${e.time}`;
       if (seen.has(key)) continue;
       seen.add(key);
       rows.push({ us: isoToUs(e.time), e, inc });
@@ -104,7 +101,7 @@ function timelineSection(report: Report): string[] {
   const shown = rows.slice(0, 100);
   const out = shown.map(({ e, inc }) => {
     const mark = isFirst(e) ? ' **← first reset**' : '';
-    return `- ${timeCell(e.time)} ${mdCode(refOf(e), false)} ${mdCode(e.kind, false)} (${mdText(inc.id)}) — ${mdText(e.summary)}${mark}`;
+    return `- ${timeCell(e.time)} ${mdCode(eventRef(e), false)} ${mdCode(e.kind, false)} (${mdText(inc.id)}) — ${mdText(e.summary)}${mark}`;
   });
   if (rows.length > shown.length) out.push(`- … ${rows.length - shown.length} more in the JSON report`);
   return out;
@@ -122,7 +119,7 @@ function incidentSection(i: Incident): string[] {
     `### ${mdText(i.id)}: ${mdText(i.cause)}${i.upstream ? ' — ' + mdCode(i.upstream, false) : ''}`,
     '',
     `Origin ${mdCode(i.origin, false)}, ${mdText(confidenceText(i))} confidence, ${i.count} failure${i.count === 1 ? '' : 's'}, ${mdText(span(i.start, i.end))}.`,
-    `First: ${timeCell(i.first.time)} ${mdCode(refOf(i.first), false)} — ${mdText(i.first.summary)}`,
+    `First: ${timeCell(i.first.time)} ${mdCode(eventRef(i.first), false)} — ${mdText(i.first.summary)}`,
     '',
     `**Why:** ${mdText(i.explanation)}`,
     '',

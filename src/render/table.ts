@@ -6,13 +6,12 @@ import type { Evidence, Incident, Report, SummaryRow } from '../report.js';
 import { palette, type Palette } from '../terminal/color.js';
 import { sanitize } from '../terminal/sanitize.js';
 import { displayWidth, truncate, wrap, MIN_WIDTH } from '../terminal/width.js';
-import { confidenceText, hasSkew, detailPairs, hopsText, isoToUs, refOf, reportDay, shortTime, skewText, span, type RenderOptions } from './common.js';
+import { confidenceText, hasSkew, detailPairs, hopsText, isoToUs, reportDay, shortTime, skewText, span, type RenderOptions } from './common.js';
+import { eventRef } from '../events.js';
 import { formatDuration } from '../time.js';
 
 /** Rows shown per list before "… N more": a terminal report is read, not scrolled for minutes. */
 const MAX_ROWS = 20;
-/** Characters of a raw / skipped line shown in the terminal (the JSON keeps them all). */
-const MAX_SNIPPET = 160;
 
 const S = sanitize;
 
@@ -121,7 +120,7 @@ function heading(p: Palette, text: string): string {
 }
 
 function evidenceWhere(e: { time: string | null; source: string; line?: number; frame?: number }): string {
-  return `${S(e.time ?? '(no time)')}  ${S(refOf(e))}`;
+  return `${S(e.time ?? '(no time)')}  ${S(eventRef(e))}`;
 }
 
 function causeColor(p: Palette, cause: string): string {
@@ -164,7 +163,7 @@ function commandsBlock(cmds: string[], p: Palette): string {
 
 function evidenceTable(ev: Evidence[], day: string | null, opts: RenderOptions, p: Palette): string {
   const shown = ev.slice(0, MAX_ROWS);
-  const rows = shown.map((e) => [S(shortTime(e.time, day)), S(refOf(e)), S(e.kind), S(e.role), S(e.summary)]);
+  const rows = shown.map((e) => [S(shortTime(e.time, day)), S(eventRef(e)), S(e.kind), S(e.role), S(e.summary)]);
   const out = grid(
     [{ head: day ? 'time (UTC)' : 'time', min: 15 }, { head: 'where', min: 14 }, { head: 'kind', min: 8 }, { head: 'role', min: 5 }, { head: 'what it shows', flex: true, min: 20 }],
     rows,
@@ -187,7 +186,7 @@ function incidentsTable(report: Report, day: string | null, opts: RenderOptions,
       `${S(shortTime(i.start, day))}\n${a !== null && b !== null ? 'for ' + formatDuration(b - a) : ''}`.trim(),
       String(i.count),
       S(i.confidence),
-      `${S(refOf(i.first))}  ${S(i.first.summary)}`,
+      `${S(eventRef(i.first))}  ${S(i.first.summary)}`,
     ];
   });
   const out = grid(
@@ -336,7 +335,7 @@ export function renderTable(report: Report, optsIn: RenderOptions): string {
   if (report.anomalies.length) {
     out.push('');
     out.push(heading(p, `Anomalies (${report.anomalies.length} kept)`));
-    const rows = report.anomalies.slice(0, MAX_ROWS).map((a) => [S(shortTime(a.time, day)), S(refOf(a)), S(a.kind), S(a.summary ?? '')]);
+    const rows = report.anomalies.slice(0, MAX_ROWS).map((a) => [S(shortTime(a.time, day)), S(eventRef(a)), S(a.kind), S(a.summary ?? '')]);
     out.push(grid([{ head: day ? 'time (UTC)' : 'time', min: 15 }, { head: 'where', min: 14 }, { head: 'kind', min: 10 }, { head: 'what', flex: true, min: 20 }], rows, opts.width, p));
   }
   out.push('');

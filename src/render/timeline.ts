@@ -4,8 +4,8 @@
 // derives a timeline from the incidents when the report has none, and `layoutTimeline`, which
 // re-aggregates anything (even 100 000 marks) into a fixed budget of drawable things.
 import type { Report, Timeline, TimelineBucket, TimelineMark } from '../report.js';
-import type { Cause } from '../events.js';
-import { isoToUs, refOf } from './common.js';
+import { eventRef, type Cause } from '../events.js';
+import { isoToUs } from './common.js';
 
 /** Buckets kept per lane by the collector; the bucket width doubles to stay within it. */
 export const COLLECTOR_MAX_BUCKETS = 256;
@@ -127,20 +127,20 @@ export function deriveTimeline(report: Report): Timeline {
     for (const e of inc.evidence) {
       const us = isoToUs(e.time);
       if (us === null) continue;
-      const key = `${refOf(e)}|${e.kind}|${us}`;
+      const key = `${eventRef(e)}|${e.kind}|${us}`;
       if (seen.has(key)) continue;
       seen.add(key);
       add(e.source);
       const first = !sawFirst && isVerdictFirst(report, e);
       if (first) sawFirst = true;
-      marks.push({ lane: e.source, time_us: us, kind: e.kind, cause: e.cause, ...(first ? { first: true } : {}), label: e.summary, ref: refOf(e) });
+      marks.push({ lane: e.source, time_us: us, kind: e.kind, cause: e.cause, ...(first ? { first: true } : {}), label: e.summary, ref: eventRef(e) });
     }
   }
   const f = report.verdict?.first;
   const fus = isoToUs(f?.time);
   if (f && !sawFirst && fus !== null) {
     add(f.source);
-    marks.push({ lane: f.source, time_us: fus, kind: f.kind, cause: report.verdict?.cause ?? null, first: true, label: f.summary, ref: refOf(f) });
+    marks.push({ lane: f.source, time_us: fus, kind: f.kind, cause: report.verdict?.cause ?? null, first: true, label: f.summary, ref: eventRef(f) });
   }
   marks.sort((a, b) => a.time_us - b.time_us);
   return { lanes: names.map((name) => ({ name, buckets: [] })), marks };
