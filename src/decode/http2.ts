@@ -131,15 +131,19 @@ export function decodeSettings(payload: Buffer, offset = 0): Decoded<Array<[id: 
   return { ok: true, value: out, next: payload.length };
 }
 
+/** RFC 9113 §6.1: with PADDED, a pad-length byte first and that many bytes of padding last; null when the pad length byte is missing. */
+function unpadded(flags: number, payload: Buffer, offset: number): { start: number; end: number } | null {
+  if (!(flags & FLAG.PADDED)) return { start: offset, end: payload.length };
+  if (payload.length - offset < 1) return null;
+  return { start: offset + 1, end: payload.length - payload[offset] };
+}
+
 /** RFC 9113 §6.2: strip padding and priority fields from a HEADERS payload: the block fragment. */
 export function headersFragment(flags: number, payload: Buffer, offset = 0): Decoded<Buffer> {
-  let start = offset;
-  let end = payload.length;
-  if (flags & FLAG.PADDED) {
-    if (end - start < 1) return { ok: false, why: 'malformed', at: offset };
-    end -= payload[start];
-    start += 1;
-  }
+  const span = unpadded(flags, payload, offset);
+  if (!span) return { ok: false, why: 'malformed', at: offset };
+  let { start } = span;
+  const { end } = span;
   if (flags & FLAG.PRIORITY) start += 5;
   if (end < start) return { ok: false, why: 'malformed', at: offset };
   return { ok: true, value: payload.subarray(start, end), next: payload.length };
@@ -147,13 +151,9 @@ export function headersFragment(flags: number, payload: Buffer, offset = 0): Dec
 
 /** RFC 9113 §6.6: PUSH_PROMISE = [pad length] promised stream id(32) fragment [padding]. */
 export function pushPromiseFragment(flags: number, payload: Buffer, offset = 0): Decoded<{ promised: number; fragment: Buffer }> {
-  let start = offset;
-  let end = payload.length;
-  if (flags & FLAG.PADDED) {
-    if (end - start < 1) return { ok: false, why: 'malformed', at: offset };
-    end -= payload[start];
-    start += 1;
-  }
+  const span = unpadded(flags, payload, offset);
+  if (!span) return { ok: false, why: 'malformed', at: offset };
+  const { start, end } = span;
   if (end - start < 4) return { ok: false, why: 'malformed', at: offset };
   return { ok: true, value: { promised: payload.readUInt32BE(start) & 0x7fffffff, fragment: payload.subarray(start + 4, end) }, next: payload.length };
 }
