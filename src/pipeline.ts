@@ -9,7 +9,6 @@ import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
 import { isoTime } from './time.js';
 import { mergeBatches } from './merge.js';
-import { loadKeyFile, loadKeyFiles } from './tls-decrypt/key-files.js';
 
 /** An NSS key log line (SSLKEYLOGFILE): a key log inside a directory input is used, not skipped. */
 const NSS_KEYLOG_LINE = /^(CLIENT_RANDOM|CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET|CLIENT_EARLY_TRAFFIC_SECRET) [0-9a-fA-F]{64} [0-9a-fA-F]+$/m;
@@ -174,7 +173,9 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   if (expanded.filter((n) => n.name === '-').length > 1) throw new UserError('STDIN_TWICE', 'stdin (-) can be given only once');
   // `--keylog` (repeatable): read once, before any input, into one store every capture shares.
   const keyFiles = ([] as unknown[]).concat(options.keylog ?? []).map(String);
-  let keyStore = keyFiles.length ? loadKeyFiles(keyFiles).store : undefined;
+  // The decryption stack (~15 modules) loads only when there are keys: most runs have none.
+  const keys = () => import('./tls-decrypt/key-files.js');
+  let keyStore = keyFiles.length ? (await keys()).loadKeyFiles(keyFiles).store : undefined;
   const runs: SourceRun[] = [];
   /** Files found in a directory that are not a format we read (a config): listed, not read. */
   const ignored: string[] = [];
@@ -187,6 +188,7 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
     if (!format && fromDirectory) {
       await input.close();
       if (NSS_KEYLOG_LINE.test(input.head.toString('latin1'))) {
+        const { loadKeyFile, loadKeyFiles } = await keys();
         keyStore ??= loadKeyFiles([]).store;
         loadKeyFile(name, keyStore);
         keyLogs.push(name);

@@ -206,3 +206,9 @@ test('timeline: derived from the evidence when the report has none', () => {
   assert.equal((html.match(/<g class="mark /g) ?? []).length, 8);
   assert.match(html, /derived from the incidents/);
 });
+
+test('the CLI loads each renderer on its own, and it is the one RENDERERS holds', async () => {
+  const { LOAD_RENDERER } = await import('../src/render/load.js');
+  assert.deepEqual(Object.keys(LOAD_RENDERER).sort(), Object.keys(RENDERERS).sort());
+  for (const name of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) assert.equal(await LOAD_RENDERER[name](), RENDERERS[name], name);
+});

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTextEvents, SPLIT } from '../src/ingest/text-input.js';
+import { cutRanges, lineBoundary, readTextEvents, SPLIT } from '../src/ingest/text-input.js';
+import { prespawnForArgs, SPLIT_ENABLED, SPLIT_MIN_BYTES, takeTextWorker } from '../src/ingest/text-worker-spawn.js';
 import { envoyAccessFormat } from '../src/ingest/envoy-access.js';
 import { makeContext, newStats } from '../src/pipeline.js';
 import { openInput } from '../src/input.js';
@@ -54,17 +55,20 @@ async function run(file: string, split: boolean): Promise<{ events: Event[]; sta
   return { events, stats };
 }
 
-for (const [formatChange, endNewline] of [[false, false], [false, true], [true, false]]) {
-  test(`split mode equals the single-thread path${formatChange ? ' (preferred format changes: fallback)' : ''}${endNewline ? ' (file ends with a newline)' : ''}`, async () => {
+for (const [formatChange, endNewline, workers] of [[false, false, 1], [false, true, 1], [true, false, 1], [false, false, 4], [false, true, 5], [true, false, 4]] as const) {
+  test(`split mode equals the single-thread path${formatChange ? ' (preferred format changes: fallback)' : ''}${endNewline ? ' (file ends with a newline)' : ''}, ${workers} worker${workers > 1 ? 's' : ''}`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-split-'));
     const file = path.join(dir, 'access.log');
     build(file, formatChange, endNewline);
     const saved = { ...SPLIT };
     try {
       SPLIT.minBytes = 0; SPLIT.minRest = 0; SPLIT.enabled = true;
+      // Ranges of ~4 MB: the cuts fall on whatever the file holds there (CRLF, long lines, bad bytes).
+      SPLIT.workers = workers; SPLIT.minPerWorker = 1 << 20;
       const before = SPLIT.handOffs, fellBack = SPLIT.fallbacks;
       const a = await run(file, true);
       assert.ok(SPLIT.handOffs > before, 'the worker took over');
+      assert.equal(SPLIT.lastRanges, workers);
       assert.equal(SPLIT.fallbacks - fellBack, formatChange ? 1 : 0);
       SPLIT.enabled = false;
       const b = await run(file, false);
@@ -77,3 +81,51 @@ for (const [formatChange, endNewline] of [[false, false], [false, true], [true, 
     }
   });
 }
+
+test('bin/ starts the worker early only for analyze on a large uncompressed file, and split mode takes that one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-prespawn-'));
+  try {
+    const big = path.join(dir, 'big.log');
+    fs.writeFileSync(big, '[2026-11-20T10:00:00.000Z] "GET / HTTP/1.1" 200 -\n');
+    fs.truncateSync(big, SPLIT_MIN_BYTES); // sparse: only the size and the first bytes are read
+    const gz = path.join(dir, 'big.log.gz');
+    fs.writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0]));
+    fs.truncateSync(gz, SPLIT_MIN_BYTES);
+    const small = path.join(dir, 'small.log');
+    fs.writeFileSync(small, 'x\n');
+    assert.equal(prespawnForArgs(['analyze', gz, small, '--tz', 'UTC']), false);
+    assert.equal(prespawnForArgs(['events', big]), false);
+    assert.equal(prespawnForArgs(['analyze', '-f', 'json', big]), SPLIT_ENABLED);
+    if (!SPLIT_ENABLED) return;
+    const early = takeTextWorker();
+    await new Promise<void>((resolve) => { if (early.ready) resolve(); else early.onReady = resolve; });
+    assert.equal(early.ready, true);
+    const fresh = takeTextWorker(); // the early one is taken once; the next is a new worker
+    assert.notEqual(fresh.worker, early.worker);
+    await Promise.all([early.worker.terminate(), fresh.worker.terminate()]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ranges are cut at line starts: every line in exactly one range, the last one open-ended', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-cut-'));
+  try {
+    const file = path.join(dir, 'f.log');
+    fs.writeFileSync(file, 'aa\nbbbb\n\ncc\r\nlast-without-newline');
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    try {
+      // x at a line start stays; x inside a line moves past its newline; no newline after x: the end.
+      assert.deepEqual([0, 1, 2, 3, 4, 8, 9, 10, 13, 14, 20].map((x) => lineBoundary(fd, x, size)), [0, 3, 3, 3, 8, 8, 9, 13, 13, size, size]);
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.deepEqual(cutRanges(file, 0, size, 1, 1), [{ from: 0, to: null }]);
+    assert.deepEqual(cutRanges(file, 3, size, 3, 8), [{ from: 3, to: 13 }, { from: 13, to: null }], 'a cut inside the last line is dropped');
+    assert.deepEqual(cutRanges(file, 0, size, 3, 1), [{ from: 0, to: 13 }, { from: 13, to: null }]); // cuts at 11 -> 13, 22 -> the end
+    assert.deepEqual(cutRanges(file, 0, size, 2, 1000), [{ from: 0, to: null }], 'too small to share');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -226,8 +226,11 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     dec.data(role, head, meta);
   }
 
-  function apply(flow: Flow, role: Role, outs: ReassemblyOutput[]): void {
-    for (const o of outs) {
+  /** The reassemblers' output list, reused (apply() empties it): a segment off the in-order path made a new array. */
+  const outs: ReassemblyOutput[] = [];
+
+  function apply(flow: Flow, role: Role, list: ReassemblyOutput[]): void {
+    for (const o of list) {
       if (o.kind === 'data') {
         feed(flow, role, o.data, o.meta);
       } else {
@@ -241,6 +244,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
         }
       }
     }
+    list.length = 0;
   }
 
   function reportAnomalies(flow: Flow, role: Role, meta: SegMeta): void {
@@ -304,7 +308,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       if (ackNews) {
         meta = metaOf(seg);
         const peerMeta = swapMeta(meta);
-        apply(flow, peerRole, peerDir.reasm.acked(seg.ack, peerMeta));
+        apply(flow, peerRole, peerDir.reasm.acked(seg.ack, peerMeta, outs));
         reportAnomalies(flow, peerRole, peerMeta);
       }
       if (hasData && !dir.bypass) {
@@ -314,7 +318,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
           if (dec === null || dec.passOver === undefined || !dec.passOver(role, len)) feed(flow, role, seg.payload, meta ?? metaOf(seg));
         } else if (!dir.reasm.stale(seg.seq, seg.flags, len)) {
           meta ??= metaOf(seg);
-          apply(flow, role, dir.reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated));
+          apply(flow, role, dir.reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated, outs));
           reportAnomalies(flow, role, meta);
         }
       }
@@ -329,7 +333,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
         : new LazyMeta(flow.last.frame, flow.last.ts_us, 0, 0, flow.last.src, flow.last.dst, flow.last.time));
       for (const role of ['orig', 'resp'] as const) {
         const m = last && (role === 'orig') === (last.src !== flow.responder) ? last : last && swapMeta(last);
-        apply(flow, role, flow.dirs[role].reasm.flush(m));
+        apply(flow, role, flow.dirs[role].reasm.flush(m, outs));
         if (m) reportAnomalies(flow, role, m);
       }
       void ts_us; // events keep the last segment's time: it carries the capture's own precision

@@ -156,7 +156,8 @@ class ContextStub implements Event {
 }
 
 /** Context events toward one upstream, oldest first; `droppedUs`: the latest one LIMITS.MAX_CONTEXT_PER_UPSTREAM pushed out. */
-interface CtxList { evs: Event[]; droppedUs: number }
+/** `minUs`: no timed event in `evs` is older (a lower bound: a sweep skips lists with nothing before its cut). */
+interface CtxList { evs: Event[]; droppedUs: number; minUs: number }
 
 /**
  * A claimed orphan can start an incident up to this much before its first failure (claimOrphans:
@@ -353,7 +354,8 @@ export class Correlator {
     if (!key) return;
     if ((this.latestUs >= this.nextPruneUs && Number.isFinite(this.latestUs)) || this.contextCount >= LIMITS.MAX_CONTEXT_EVENTS || this.context.size > LIMITS.MAX_CONTEXT_UPSTREAMS) this.pruneContext();
     let l = this.context.get(key);
-    if (!l) this.context.set(key, (l = { evs: [], droppedUs: -Infinity }));
+    if (!l) this.context.set(key, (l = { evs: [], droppedUs: -Infinity, minUs: Infinity }));
+    if (ev.ts_us !== null && ev.ts_us < l.minUs) l.minUs = ev.ts_us;
     if (CITABLE_CONTEXT_KINDS.has(ev.kind)) {
       flat(ev.summary);
       l.evs.push(ev);
@@ -417,12 +419,18 @@ export class Correlator {
     for (const [k, l] of this.context) {
       // Events come nearly in time order, but a late one (a flow told when it ended) can be anywhere.
       // Compacted in place (no new array per list per sweep).
+      if (!(l.minUs < cut)) continue;
       const evs = l.evs;
       let w = 0;
+      let min = Infinity;
       for (let i = 0; i < evs.length; i++) {
         const e = evs[i];
-        if (e.ts_us !== null && e.ts_us < cut) { if (e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us; } else evs[w++] = e;
+        if (e.ts_us !== null && e.ts_us < cut) { if (e.ts_us > this.contextGoneUs) this.contextGoneUs = e.ts_us; } else {
+          evs[w++] = e;
+          if (e.ts_us !== null && e.ts_us < min) min = e.ts_us;
+        }
       }
+      l.minUs = min;
       if (w === evs.length) continue;
       this.contextCount -= evs.length - w;
       evs.length = w;

@@ -96,8 +96,16 @@ export function protocolByAlpn(alpn: string): StreamProtocol | undefined {
  */
 export function sniffProtocol(head: Buffer, role: Role, prefer?: string | null): StreamProtocol | null | 'more' {
   let more = false;
-  const order = prefer ? [...PROTOCOLS].sort((a, b) => (a.name === prefer ? -1 : b.name === prefer ? 1 : 0)) : PROTOCOLS;
-  for (const p of order) {
+  // The preferred one, then the others in table order (no sorted copy per sniff: one per segment
+  // of every undecided direction).
+  const first = prefer ? PROTOCOLS.find((p) => p.name === prefer) : undefined;
+  if (first !== undefined) {
+    const s = first.sniff(head, role);
+    if (s === 'yes') return first;
+    if (s === 'more') more = true;
+  }
+  for (const p of PROTOCOLS) {
+    if (p === first) continue;
     const s = p.sniff(head, role);
     if (s === 'yes') return p;
     if (s === 'more') more = true;

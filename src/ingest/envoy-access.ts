@@ -10,7 +10,7 @@ import { BUILTIN_FORMATS } from '../envoy/istio-formats.js';
 import { compileJsonTemplate, jsonToRecord, type AccessRecord, type JsonTemplate } from '../envoy/json-record.js';
 import type { QuickLineParser } from './text-input.js';
 import { newHopMemory, recordToEvent, type HopMemory } from '../envoy/access-event.js';
-import { findBytes, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
+import { findBytes, quickBytes, quickSuccessBytes, quickSuccessText, type QuickBytes } from './quick-bytes.js';
 import type { TimeParser } from '../envoy/start-time.js';
 
 const BUILTINS: CompiledFormat[] = BUILTIN_FORMATS.map((b) => compileFormat(b.format, b.name)!);
@@ -96,48 +96,11 @@ export function parseAccessLine(set: FormatSet, line: string, prefer?: CompiledF
  * True only when the shape is certain; anything else goes to the full parser.
  */
 export function quickSuccess(line: string, q: NonNullable<CompiledFormat['quick']>): boolean {
-  const i = line.indexOf(q.before);
-  if (i < 0) return false;
-  let p = i + q.before.length;
-  let code = 0;
-  const start = p;
-  for (; p < line.length && p - start < 4; p++) {
-    const c = line.charCodeAt(p);
-    if (c < 48 || c > 57) break;
-    code = code * 10 + (c - 48);
-  }
-  if (p === start || p - start > 3) return false;
-  if (!line.startsWith(q.between, p)) return false;
-  p += q.between.length;
-  if (line.charCodeAt(p) !== 45 /* - */ || !line.startsWith(q.after, p + 1)) return false;
-  // 502–504 with no flags came from the next hop: evidence for the join, not a success.
-  return code < 502 || code > 504;
+  return quickSuccessText(line, 0, line.length, q, line.indexOf(q.before));
 }
 
-/**
- * `quickSuccess` on `text[start, end)` without slicing the line out (the framework's latin1 view
- * of a chunk, see QuickLineParser). `from` is where to search for the anchor; the caller keeps the
- * last hit so a run of lines without the anchor is not searched again to the end of the chunk.
- */
-export function quickSuccessAt(text: string, start: number, end: number, q: NonNullable<CompiledFormat['quick']>, i: number): boolean {
-  if (i < start || i + q.before.length > end) return false;
-  let p = i + q.before.length;
-  let code = 0;
-  const digits = p;
-  for (; p < end && p - digits < 4; p++) {
-    const c = text.charCodeAt(p);
-    if (c < 48 || c > 57) break;
-    code = code * 10 + (c - 48);
-  }
-  if (p === digits || p - digits > 3) return false;
-  if (p + q.between.length + 1 + q.after.length > end || !text.startsWith(q.between, p)) return false;
-  p += q.between.length;
-  if (text.charCodeAt(p) !== 45 /* - */ || !text.startsWith(q.after, p + 1)) return false;
-  return code < 502 || code > 504;
-}
-
-// The byte-level success test lives in quick-bytes.ts (import-free: the split-mode worker loads it alone).
-export { findBytes, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
+// The success test on bytes and on latin1 views lives in quick-bytes.ts (import-free: the split-mode worker loads it alone).
+export { findBytes, quickBytes, quickSuccessBytes, quickSuccessText, quickText, type QuickBytes } from './quick-bytes.js';
 
 function createParser(ctx: IngestContext): LineParser {
   const set = formatSet(ctx.options.envoyFormat);

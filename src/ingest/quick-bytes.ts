@@ -1,4 +1,4 @@
-// Envoy access parser's success test on bytes (see envoy-access.ts quickSuccess): no imports beyond
+// Envoy access parser's success test (see envoy-access.ts quickSuccess) on strings and on bytes: no imports beyond
 // types, so the split-mode worker (text-worker.ts) starts without loading the parsers.
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 
@@ -13,7 +13,7 @@ export function quickBytes(q: NonNullable<CompiledFormat['quick']>): QuickBytes 
 }
 
 /**
- * `quickSuccessAt` on bytes: `buf[start, end)` is the line, `i` the anchor's first position at or
+ * `quickSuccessText` on bytes: `buf[start, end)` is the line, `i` the anchor's first position at or
  * after `start` (or past `end`). Digits, the literal between code and flags, `-`, the literal after.
  */
 export function quickSuccessBytes(buf: Buffer, start: number, end: number, q: QuickBytes, i: number): boolean {
@@ -60,3 +60,40 @@ export function findBytes(buf: Buffer, needle: Buffer, from: number): number {
   return buf.length;
 }
 
+
+/** A format's quick anchor as latin1 strings of its UTF-8 bytes (for a block viewed as latin1). */
+export interface QuickText { before: string; between: string; after: string }
+
+export function quickText(q: NonNullable<CompiledFormat['quick']>): QuickText {
+  const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+  return { before: latin1(q.before), between: latin1(q.between), after: latin1(q.after) };
+}
+
+/**
+ * The success test on a string: `text[start, end)` is the line, `i` the anchor's first position at or
+ * after `start` (or -1 / past `end`): digits, the literal between code and flags, `-`, the literal
+ * after. On a line (envoy-access.ts quickSuccess) `q` is the format's own literals; on a block viewed
+ * as latin1 (the worker) it is `quickText(q)`, their UTF-8 bytes as latin1.
+ */
+export function quickSuccessText(text: string, start: number, end: number, q: QuickText, i: number): boolean {
+  if (i < start || i + q.before.length > end) return false;
+  let p = i + q.before.length;
+  let code = 0;
+  const digits = p;
+  for (; p < end && p - digits < 4; p++) {
+    const c = text.charCodeAt(p);
+    if (c < 48 || c > 57) break;
+    code = code * 10 + (c - 48);
+  }
+  if (p === digits || p - digits > 3) return false;
+  if (p + q.between.length + 1 + q.after.length > end || !text.startsWith(q.between, p)) return false;
+  p += q.between.length;
+  if (text.charCodeAt(p) !== 45 /* - */ || !text.startsWith(q.after, p + 1)) return false;
+  return code < 502 || code > 504;
+}
+
+const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
+/** No literal U+FFFD in `b`: memchr for its lead byte first (a Buffer needle search is ~5x slower). */
+export function noFffd(b: Buffer): boolean {
+  return b.indexOf(0xef) < 0 || b.indexOf(FFFD_BYTES) < 0;
+}

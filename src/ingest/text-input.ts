@@ -2,16 +2,17 @@
 // than needed, strip CR, unwrap collector prefixes, hand each line to the format's parser, and
 // count everything that is not understood (never silent: skipped lines get a reason and an example).
 import { isUtf8 } from 'node:buffer';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 import type { SplitBatch, SplitJob } from './text-worker.js';
+import { SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker, type TextWorker } from './text-worker-spawn.js';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
+import { noFffd } from './quick-bytes.js';
 
 const EXAMPLE_CHARS = 200;
 
@@ -150,7 +151,7 @@ export async function* readTextEvents(
     if (quick !== undefined) {
       const region = buf.subarray(from, to);
       utf8 = isUtf8(region) ? 1 : 0;
-      clean = utf8 === 1 && region.indexOf(0) < 0 && region.indexOf(FFFD_BYTES) < 0;
+      clean = utf8 === 1 && region.indexOf(0) < 0 && noFffd(region);
     }
     let pos = from;
     while (pos < to) {
@@ -258,10 +259,10 @@ export async function* readTextEvents(
         const spec = parser.quickSpec!()!;
         SPLIT.handOffs++;
         splitter.start(at, spec);
-        // Lines from the worker, in order, through the same full path; `consumed` is how far the file
-        // has been accounted for. If this parser's quick format changes (the worker's successes were
-        // judged with `spec`) or the worker fails, the rest is framed here, from `consumed`.
-        const base = lineNo;
+        // Lines from the workers, range after range, in order, through the same full path; `consumed` is
+        // how far the file has been accounted for. If this parser's quick format changes (the workers'
+        // successes were judged with `spec`) or a worker fails, the rest is framed here, from `consumed`.
+        let base = lineNo;
         let consumed = at;
         let out: Event[] = [];
         let stop = false;
@@ -281,9 +282,13 @@ export async function* readTextEvents(
           stats.ok += b.okTail;
           lineNo = base + b.lines;
           consumed = splitter.advance(b.bytes);
-          splitter.ack();
+          splitter.ack(b);
           if (out.length) { yield out; out = []; }
-          if (b.done) break;
+          if (b.done) {
+            // The next range's line numbers count on from this one's last line.
+            if (!splitter.nextRange()) break;
+            base = lineNo;
+          }
         }
         if (out.length) yield out;
         stats.bytes = consumed;
@@ -321,67 +326,145 @@ export interface SplitSource {
 }
 
 /**
- * Split mode: files of at least `minBytes` are framed on one worker thread once it is up (the main
+ * Split mode: files of at least `minBytes` are framed on worker threads once the first is up (the main
  * thread frames the first chunks meanwhile) while this thread parses; `minRest`: not worth handing
- * over less. RESETSCOPE_TEXT_WORKER=0 turns it off (to measure; the output is the same either way).
+ * over less. The rest of the file is cut at line starts into up to `workers` ranges of at least
+ * `minPerWorker` bytes, one worker each; this thread takes their lines range after range.
+ * RESETSCOPE_TEXT_WORKER=0 turns it off (to measure; the output is the same either way).
  */
 export const SPLIT = {
-  minBytes: 16 << 20,
+  minBytes: SPLIT_MIN_BYTES,
   minRest: 4 << 20,
-  enabled: process.env.RESETSCOPE_TEXT_WORKER !== '0' && availableParallelism() >= 2,
+  enabled: SPLIT_ENABLED,
+  workers: SPLIT_WORKERS,
+  minPerWorker: SPLIT_MIN_PER_WORKER,
   /** Hand-overs and fallbacks (the main thread framing the rest itself) so far, for tests. */
   handOffs: 0,
   fallbacks: 0,
+  /** Ranges of the last hand-over, for tests. */
+  lastRanges: 0,
 };
 
 interface Splitter {
   readonly ready: boolean;
   start(from: number, quick: NonNullable<CompiledFormat['quick']>): void;
-  /** The next batch, or undefined when the worker failed or exited before its last batch. */
+  /** The current range's next batch, or undefined when its worker failed or exited before its last batch. */
   next(): Promise<SplitBatch | undefined>;
   /** Add a consumed batch's bytes; the absolute offset reached. */
   advance(bytes: number): number;
-  ack(): void;
+  /** Tell the batch's worker it was taken (it may run further ahead). */
+  ack(b: SplitBatch): void;
+  /** After a range's last batch: move to the next range; false when there is none. */
+  nextRange(): boolean;
   stop(): void;
+}
+
+interface Lane {
+  w: TextWorker;
+  queue: SplitBatch[];
+  acks: Int32Array;
+  ended: boolean;
 }
 
 function startSplit(split: SplitSource): Splitter | undefined {
   if (!SPLIT.enabled || split.size < SPLIT.minBytes) return undefined;
-  const worker = new Worker(new URL('./text-worker.js', import.meta.url), { workerData: { resetscopeSplit: true } });
-  const acksBuf = new SharedArrayBuffer(4);
-  const acks = new Int32Array(acksBuf);
-  const queue: SplitBatch[] = [];
-  let ready = false, ended = false, stopped = false;
+  const lanes: Lane[] = [];
+  let current = 0;
+  let stopped = false;
   let wake: (() => void) | undefined;
   let at = 0;
-  worker.on('message', (m: SplitBatch | 'ready') => {
-    if (m === 'ready') ready = true;
-    else queue.push(m);
-    wake?.();
-  });
-  const end = () => { ended = true; wake?.(); };
-  worker.on('error', end);
-  worker.on('exit', end);
+  const addLane = (): Lane => {
+    const w = takeTextWorker();
+    const lane: Lane = { w, queue: [], acks: new Int32Array(new SharedArrayBuffer(8)), ended: false };
+    w.onReady = () => wake?.();
+    w.worker.on('message', (m: SplitBatch | 'ready') => {
+      if (m === 'ready') return; // seen by spawnTextWorker
+      lane.queue.push(m);
+      wake?.();
+    });
+    const end = () => { lane.ended = true; wake?.(); };
+    w.worker.on('error', end);
+    w.worker.on('exit', end);
+    lanes.push(lane);
+    return lane;
+  };
+  // The first worker is started now: whether it is up decides when to hand over.
+  addLane();
   return {
-    get ready() { return ready && !ended; },
+    get ready() { return lanes[0].w.ready && !lanes[0].ended; },
     start(from, quick) {
       at = from;
-      const job: SplitJob = { path: split.path, from, quick, acks: acksBuf };
-      worker.postMessage(job);
+      const cuts = cutRanges(split.path, from, split.size, SPLIT.workers, SPLIT.minPerWorker);
+      SPLIT.lastRanges = cuts.length;
+      cuts.forEach((r, i) => {
+        const lane = i === 0 ? lanes[0] : addLane();
+        const job: SplitJob = { path: split.path, from: r.from, to: r.to, quick, acks: lane.acks.buffer as SharedArrayBuffer };
+        lane.w.worker.postMessage(job);
+      });
     },
     async next() {
-      while (!queue.length && !ended) await new Promise<void>((r) => { wake = r; });
+      const lane = lanes[current];
+      while (!lane.queue.length && !lane.ended) await new Promise<void>((r) => { wake = r; });
       wake = undefined;
-      return queue.shift();
+      return lane.queue.shift();
     },
     advance(bytes) { at += bytes; return at; },
-    ack() { Atomics.add(acks, 0, 1); Atomics.notify(acks, 0); },
+    ack(b) {
+      const acks = lanes[current].acks;
+      Atomics.add(acks, 1, b.kib);
+      Atomics.add(acks, 0, 1);
+      Atomics.notify(acks, 0);
+    },
+    nextRange() {
+      void lanes[current].w.worker.terminate();
+      current++;
+      return current < lanes.length;
+    },
     stop() {
       if (stopped) return;
       stopped = true;
-      void worker.terminate();
+      for (const lane of lanes) void lane.w.worker.terminate();
     },
   };
+}
+
+/**
+ * `[from, size)` cut into at most `count` ranges of at least `minBytes`, each starting at a line start
+ * (lineBoundary); the last one runs to the end of the file (to: null), as the main thread would read it.
+ */
+export function cutRanges(path: string, from: number, size: number, count: number, minBytes: number): { from: number; to: number | null }[] {
+  const n = Math.max(1, Math.min(count, Math.floor((size - from) / Math.max(1, minBytes))));
+  const starts = [from];
+  if (n > 1) {
+    const fd = fs.openSync(path, 'r');
+    try {
+      for (let i = 1; i < n; i++) {
+        const b = lineBoundary(fd, from + Math.round(((size - from) * i) / n), size);
+        if (b > starts[starts.length - 1] && b < size) starts.push(b);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return starts.map((f, i) => ({ from: f, to: i + 1 < starts.length ? starts[i + 1] : null }));
+}
+
+/**
+ * The start of the first line that starts at or after `x`: just past the first newline at or after
+ * `x - 1`. Ranges cut here give every line to exactly one range (the one holding its first byte).
+ * `size` when there is no newline before the end.
+ */
+export function lineBoundary(fd: number, x: number, size: number): number {
+  if (x <= 0) return 0;
+  const buf = Buffer.allocUnsafe(64 << 10);
+  for (let pos = x - 1; pos < size; ) {
+    const n = fs.readSync(fd, buf, 0, buf.length, pos);
+    if (!n) break;
+    const nl = buf.indexOf(10);
+    if (nl >= 0 && nl < n) return pos + nl + 1;
+    pos += n;
+  }
+  return size;
 }
 
 /** The file from `from` on, in 1 MiB reads (split mode's fallback). */
@@ -405,7 +488,6 @@ const CR = 0x0d;
 /** Target size of the latin1 view made per block: under V8's large-object size (128 KiB). */
 const BLOCK_BYTES = 64 * 1024;
 /** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */
-const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
 /** `[pod/` at buf[pos] (kubectl logs --prefix): a wrapper, so not a quick candidate. */
 function isPodPrefix(buf: Buffer, pos: number): boolean {
   return buf[pos + 1] === 112 && buf[pos + 2] === 111 && buf[pos + 3] === 100 && buf[pos + 4] === 47;

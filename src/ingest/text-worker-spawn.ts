@@ -17,6 +17,15 @@ export interface TextWorker {
 export const SPLIT_MIN_BYTES = 16 << 20;
 
 export const SPLIT_ENABLED = process.env.RESETSCOPE_TEXT_WORKER !== '0' && availableParallelism() >= 2;
+/**
+ * Framing workers for one large file (text-input.ts SPLIT.workers): one core is left to the main
+ * thread (it parses the lines the workers send, correlates and reports), the others frame, up to 4.
+ * On 2 cores that is one worker: forcing 2 or 3 there was slower (bench/README.md, 2026-11-21 08:40).
+ * RESETSCOPE_TEXT_WORKERS=N sets another count (1-16).
+ */
+export const SPLIT_WORKERS = Math.max(1, Math.min(16, Number(process.env.RESETSCOPE_TEXT_WORKERS) || Math.min(4, availableParallelism() - 1)));
+/** The least a worker's range may be (a smaller file gets fewer workers). */
+export const SPLIT_MIN_PER_WORKER = 32 << 20;
 
 export function spawnTextWorker(): TextWorker {
   const worker = new Worker(new URL('./text-worker.js', import.meta.url), { workerData: { resetscopeSplit: true } });
@@ -31,19 +40,21 @@ export function spawnTextWorker(): TextWorker {
   return w;
 }
 
-let early: TextWorker | undefined;
+const early: TextWorker[] = [];
 
-/** Start a worker now for a later `takeTextWorker`; it does not keep the process alive until taken. */
-export function prespawnTextWorker(): void {
-  if (early !== undefined || !SPLIT_ENABLED) return;
-  early = spawnTextWorker();
-  early.worker.unref();
+/** Start `count` workers now for later `takeTextWorker`s; they do not keep the process alive until taken. */
+export function prespawnTextWorkers(count: number): void {
+  if (early.length || !SPLIT_ENABLED) return;
+  for (let i = 0; i < count; i++) {
+    const w = spawnTextWorker();
+    w.worker.unref();
+    early.push(w);
+  }
 }
 
-/** The pre-started worker (once), else a new one. */
+/** A pre-started worker (each once), else a new one. */
 export function takeTextWorker(): TextWorker {
-  const w = early;
-  early = undefined;
+  const w = early.shift();
   if (w === undefined) return spawnTextWorker();
   w.worker.ref();
   return w;
@@ -51,7 +62,7 @@ export function takeTextWorker(): TextWorker {
 
 /**
  * bin/: `analyze` with an input that is a regular, uncompressed file of at least SPLIT_MIN_BYTES gets
- * its worker started now. A guess from the arguments (an option's value may look like a path): a
+ * its workers started now (as many as cutRanges will use). A guess from the arguments (an option's value may look like a path): a
  * worker that nobody takes costs ~30 ms of CPU and does not delay the exit. True when one was started.
  */
 export function prespawnForArgs(args: string[]): boolean {
@@ -65,7 +76,7 @@ export function prespawnForArgs(args: string[]): boolean {
       const fd = fs.openSync(a, 'r');
       try { fs.readSync(fd, head, 0, 2, 0); } finally { fs.closeSync(fd); }
       if (head[0] === 0x1f && head[1] === 0x8b) continue; // gzip: read on the main thread
-      prespawnTextWorker();
+      prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))));
       return true;
     } catch {
       // not a readable file: the CLI reports it

@@ -13,7 +13,11 @@ const TOP_ORDER = ['tool', 'verdict', 'incidents', 'inputs', 'stats', 'assumptio
  */
 const JSON_UNSAFE_RE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 export function safeJsonStringify(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE_RE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return escapeJsonUnsafe(JSON.stringify(value, null, indent));
+}
+/** safeJsonStringify's escaping alone, for JSON text JSON.stringify made (any number of lines at once). */
+export function escapeJsonUnsafe(json: string): string {
+  return json.replace(JSON_UNSAFE_RE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 export function renderJson(report: Report, _opts: RenderOptions): string {
