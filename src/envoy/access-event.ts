@@ -143,25 +143,31 @@ let verdictMemo: Memo = new Map();
 let verdictCount = 0;
 
 function memoVerdict(rec: AccessRecord, make: () => EnvoyVerdict): EnvoyVerdict {
-  const path = [rec.response_flags, rec.details, rec.transport_failure_reason, rec.response_code, rec.bytes_sent, rec.duration];
+  let extra: string | undefined;
   if (rec.extra !== undefined) {
     for (const x of rec.extra) if (x.indexOf('\u0000') >= 0) return make();
-    path.push(rec.extra.join('\u0000'));
-  } else path.push(undefined);
-  let m = verdictMemo;
-  for (let i = 0; i < path.length - 1; i++) {
-    let next = m.get(path[i]) as Memo | undefined;
-    if (next === undefined) { next = new Map(); m.set(path[i], next); }
-    m = next;
+    extra = rec.extra.join('\u0000');
   }
-  const last = path[path.length - 1];
-  let v = m.get(last) as EnvoyVerdict | undefined;
+  // Walked level by level (no key array per line: this runs for every failure line).
+  let m = level(verdictMemo, rec.response_flags);
+  m = level(m, rec.details);
+  m = level(m, rec.transport_failure_reason);
+  m = level(m, rec.response_code);
+  m = level(m, rec.bytes_sent);
+  m = level(m, rec.duration);
+  let v = m.get(extra) as EnvoyVerdict | undefined;
   if (v === undefined) {
     v = make();
     if (++verdictCount > 4096) { verdictMemo = new Map(); verdictCount = 0; }
-    else m.set(last, v);
+    else m.set(extra, v);
   }
   return v;
+}
+
+function level(m: Memo, key: string | undefined): Memo {
+  let next = m.get(key) as Memo | undefined;
+  if (next === undefined) { next = new Map(); m.set(key, next); }
+  return next;
 }
 
 /** `connect_timeout` -> `connect timeout`, once per cause. */
@@ -174,7 +180,8 @@ function causeText(cause: string): string {
 
 function summarize(code: number | null, flags: string[], rec: AccessRecord, cause: Cause | null, basis: string | undefined,
   upstream: string | null, duration: number | null): string {
-  const req = [dash(rec.method), dash(rec.path)].filter(Boolean).join(' ') || 'request';
+  const method = dash(rec.method), path = dash(rec.path);
+  const req = method && path ? `${method} ${path}` : method || path || 'request';
   const to = upstream ?? dash(rec.upstream_cluster) ?? 'the upstream';
   const status = `${code ?? '-'} ${flags.length ? flags.join(',') : '-'}`;
   const took = duration !== null ? ` after ${duration} ms` : '';

@@ -129,9 +129,9 @@ function matchFrom(segs: Segment[], line: string, startSeg: number, startPos: nu
     let end: number;
     let cut = false;
     if (op.time) {
+      // test(), not exec(): a sticky regex leaves lastIndex at the match's end, and no match array is made.
       op.time.re.lastIndex = pos;
-      const m = op.time.re.exec(line);
-      if (m) end = pos + m[0].length;
+      if (op.time.re.test(line)) end = op.time.re.lastIndex;
       else if (line.startsWith('-', pos)) end = pos + 1;
       else if (pos >= n) { cut = true; end = n; }
       else return undefined;

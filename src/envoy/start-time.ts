@@ -24,11 +24,10 @@ let cachedDayMs = 0;
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`: the day is cached (one Date.UTC per day, not per line). */
 export function parseDefaultTime(t: string): ParsedTime | undefined {
   if (t.length === 24 && t.charCodeAt(23) === 90 /* Z */ && t.charCodeAt(19) === 46 /* . */ && t.charCodeAt(10) === 84 /* T */) {
-    const day = t.slice(0, 10);
-    if (day !== cachedDay) {
+    if (cachedDay === '' || !t.startsWith(cachedDay)) {
       const ms = Date.UTC(+t.slice(0, 4), +t.slice(5, 7) - 1, +t.slice(8, 10));
       if (!Number.isFinite(ms)) return undefined;
-      cachedDay = day;
+      cachedDay = t.slice(0, 10);
       cachedDayMs = ms;
     }
     const h = d2(t, 11), m = d2(t, 14), s = d2(t, 17);
