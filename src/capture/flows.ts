@@ -174,7 +174,8 @@ export class Flow {
   /** Capture time when Zeek would call the connection closed (-1 while open). */
   closedAtUs = -1;
   finalized = false;
-  synTimes: number[] = [];
+  /** Made at the first SYN (an empty array grows a 17-slot store at its first push, kept per flow). */
+  synTimes: number[] | null = null;
   synCount = 0;
   firstRst: { frame: number; byOrig: boolean; phase: string; cause: Cause } | null = null;
   rstFromOrig = 0;
@@ -274,6 +275,9 @@ function flowEvent(time: string, ts_us: number, source: string, frame: number, c
 const byLastSeen = (a: Flow, b: Flow) => a.lastUs - b.lastUs || a.lastFrame - b.lastFrame;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE62_CODES = Array.from(BASE62, (ch) => ch.charCodeAt(0));
+/** A uid's 12 character codes, refilled per flow ('C' first). */
+const UID_CODES: number[] = [0x43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -373,13 +377,14 @@ export class FlowTracker {
     return this.count;
   }
 
+  /** 'C' + 6 base-62 digits of x + 5 of y, made as one string (appending made 11 intermediate strings per flow). */
   private newUid(): string {
     let x = (Math.imul(++this.uidSeq, 0x9e3779b1) ^ this.uidSalt) >>> 0;
     let y = (Math.imul(x ^ (x >>> 16), 0x85ebca6b) ^ this.uidSeq) >>> 0;
-    let s = 'C';
-    for (let i = 0; i < 6; i++) { s += BASE62[x % 62]; x = Math.floor(x / 62); }
-    for (let i = 0; i < 5; i++) { s += BASE62[y % 62]; y = Math.floor(y / 62); }
-    return s;
+    const c = UID_CODES;
+    for (let i = 1; i <= 6; i++) { c[i] = BASE62_CODES[x % 62]!; x = Math.floor(x / 62); }
+    for (let i = 7; i <= 11; i++) { c[i] = BASE62_CODES[y % 62]!; y = Math.floor(y / 62); }
+    return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!);
   }
 
   // ---------------------------------------------------------------- lookup
@@ -571,13 +576,12 @@ export class FlowTracker {
       f.histSeen = HIST_SYN_PKT << 16;
       f.directionReason = 'synack_then_ack';
     }
-    if (ep !== f.orig) {
-      mask <<= 16;
-      code = code.toLowerCase();
-    }
+    const resp = ep !== f.orig;
+    if (resp) mask <<= 16;
     if ((f.histSeen & mask) === 0) {
       f.histSeen |= mask;
-      this.addHistory(f, code);
+      // Lower-cased only when recorded: toLowerCase made a string for every responder packet.
+      this.addHistory(f, resp ? code.toLowerCase() : code);
       return false;
     }
     return true;
@@ -625,7 +629,7 @@ export class FlowTracker {
   tcp(pkt: RawPacket, ip: IpValue, t: L4Value, payloadOff: number, captured: number, len: number): void {
     const ts = pkt.tsUs;
     if (ts > this.nowUs) this.nowUs = ts;
-    this.housekeeping(ts);
+    this.housekeeping(pkt);
     const flags = t.flags;
     let f = this.find(pkt.buf, ip, t.sport, t.dport);
     if (f !== undefined && f.closedAtUs >= 0 && (flags & (SYN | ACK | RST)) === SYN) {
@@ -656,13 +660,14 @@ export class FlowTracker {
       ep.synNoAck = true;
       if (ep === f.orig) {
         f.synCount++;
-        if (f.synTimes.length < CAPTURE_LIMITS.MAX_SYN_TIMES) f.synTimes.push(ts);
+        if (f.synTimes === null) f.synTimes = [ts];
+        else if (f.synTimes.length < CAPTURE_LIMITS.MAX_SYN_TIMES) f.synTimes.push(ts);
       }
     } else if ((flags & (SYN | ACK | RST)) === (SYN | ACK)) {
       this.learnListener(ip.version, ep.ip4, ep.ip6, ep.port);
     }
 
-    this.process(f, ep, peer, flags, t.seq, t.ack, len, t.window, t.wscale);
+    this.process(f, ep, peer, t, len);
 
     if (flags & FIN && ep.finFrame < 0) {
       ep.finFrame = pkt.frame;
@@ -700,7 +705,9 @@ export class FlowTracker {
   }
 
   /** TCPSessionAdapter::Process, without reassembly: sequence space, history, window, state machine. */
-  private process(f: Flow, ep: Endpoint, peer: Endpoint, flags: number, seq: number, ack: number, len: number, window: number, wscale: number): void {
+  /** Takes `t`, not its fields: sequence numbers above 2^31 passed as arguments were boxed per packet. */
+  private process(f: Flow, ep: Endpoint, peer: Endpoint, t: L4Value, len: number): void {
+    const flags = t.flags, seq = t.seq, ack = t.ack, window = t.window, wscale = t.wscale;
     let segLen = len;
     if (flags & SYN) segLen++;
     if (flags & FIN) segLen++;
@@ -949,7 +956,9 @@ export class FlowTracker {
 
   // ---------------------------------------------------------------- ending flows
 
-  private housekeeping(ts: number): void {
+  /** `pkt`, not its time: a time passed as an argument is boxed into a new heap number per packet. */
+  private housekeeping(pkt: RawPacket): void {
+    const ts = pkt.tsUs;
     // Closed flows linger (Zeek's tcp_close_delay) so trailing RSTs/FINs land in the same flow.
     while (this.closingHead < this.closing.length) {
       const f = this.closing[this.closingHead]!;
@@ -1032,7 +1041,7 @@ export class FlowTracker {
       this.emit(makeEvent(
         { time, ts_us: f.lastUs, source: this.ctx.source, frame: f.lastFrame, kind: 'tcp.syn_timeout', cause, src: f.orig.text, dst: f.resp.text, upstream: f.resp.text,
           summary: `${f.orig.text} sent ${f.synCount} SYN(s) to ${f.resp.text} over ${((f.lastUs - f.startUs) / 1e6).toFixed(3)}s with no answer` },
-        { flow: f.uid, syns: f.synCount, retransmissions: Math.max(0, f.synCount - 1), syn_times: f.synTimes.map((u) => isoTime(u, f.digits)), first_frame: f.firstFrame },
+        { flow: f.uid, syns: f.synCount, retransmissions: Math.max(0, f.synCount - 1), syn_times: (f.synTimes ?? []).map((u) => isoTime(u, f.digits)), first_frame: f.firstFrame },
       ));
     }
     const summary = `${f.orig.text} -> ${f.resp.text} ${state} ${s.history}${why ? `: ${why}` : ''}`;

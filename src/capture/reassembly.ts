@@ -32,6 +32,9 @@ interface Held {
 }
 
 const SYN = 0x02;
+/** The shared empty lists a reassembler starts with (never pushed to: each gets its own first). */
+const NO_HELD: Held[] = [];
+const NO_ANOMALIES: ReassemblyAnomaly[] = [];
 
 /** Signed distance a - b in sequence space (RFC 9293 §3.4, modulo 2^32). */
 export function seqDiff(a: number, b: number): number {
@@ -45,16 +48,21 @@ export function seqDiff(a: number, b: number): number {
  * resynchronize instead of stalling.
  */
 export class DirectionReassembler {
-  private next: number | null = null;
-  private held: Held[] = [];
+  /**
+   * The next expected sequence number, -1 before the first segment: always a number, so V8 keeps
+   * it in place as a double (a `number | null` field boxed a new heap number per segment).
+   */
+  private next = -1;
+  /** Both start as the shared empty list and get their own at the first push (most flows hold nothing): less per-flow state. */
+  private held: Held[] = NO_HELD;
   private heldBytes = 0;
   /** The last segment was cut by snaplen: the bytes after it were never captured. */
   private cut = false;
-  readonly anomalies: ReassemblyAnomaly[] = [];
+  anomalies: ReassemblyAnomaly[] = NO_ANOMALIES;
 
   /** The next expected sequence number (null before the first segment). */
   get nextSeq(): number | null {
-    return this.next;
+    return this.next < 0 ? null : this.next;
   }
 
   get heldSegments(): number {
@@ -70,10 +78,10 @@ export class DirectionReassembler {
     if (flags & SYN) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data on a SYN (TFO) follows it.
       dataSeq = (dataSeq + 1) >>> 0;
-      if (this.next === null || this.held.length === 0) this.next = dataSeq;
+      if (this.next < 0 || this.held.length === 0) this.next = dataSeq;
     }
     if (payload.length === 0) return out;
-    if (this.next === null) this.next = dataSeq; // capture started mid-connection
+    if (this.next < 0) this.next = dataSeq; // capture started mid-connection
     let rel = seqDiff(dataSeq, this.next);
     if (rel > 0 && this.cut) {
       // The previous segment was cut short by snaplen: its tail will never come.
@@ -98,7 +106,7 @@ export class DirectionReassembler {
    * payload itself, as push() would have); false means "use push()".
    */
   inOrder(seq: number, flags: number, len: number, truncated: boolean): boolean {
-    if (len === 0 || flags & SYN || this.next === null || this.held.length !== 0 || this.cut) return false;
+    if (len === 0 || flags & SYN || this.next < 0 || this.held.length !== 0 || this.cut) return false;
     if (seq >>> 0 !== this.next) return false;
     this.next = (this.next + len) >>> 0;
     this.cut = truncated;
@@ -110,7 +118,7 @@ export class DirectionReassembler {
    * return nothing and change nothing. Lets the caller skip making its meta and payload view.
    */
   stale(seq: number, flags: number, len: number): boolean {
-    return len > 0 && (flags & SYN) === 0 && this.next !== null && seqDiff(seq >>> 0, this.next) + len <= 0;
+    return len > 0 && (flags & SYN) === 0 && this.next >= 0 && seqDiff(seq >>> 0, this.next) + len <= 0;
   }
 
   /**
@@ -118,7 +126,7 @@ export class DirectionReassembler {
    * filled by a retransmission we could still capture (Zeek's content gap).
    */
   acked(ack: number, meta: SegMeta, out: ReassemblyOutput[] = []): ReassemblyOutput[] {
-    if (this.next === null) return out;
+    if (this.next < 0) return out;
     const ahead = seqDiff(ack >>> 0, this.next);
     if (ahead <= 0) return out;
     // Only a hole we can see (held segments beyond it) is declared here: an ACK may be captured
@@ -145,12 +153,13 @@ export class DirectionReassembler {
   private deliver(data: Buffer, meta: SegMeta, out: ReassemblyOutput[]): void {
     if (data.length === 0) return;
     out.push({ kind: 'data', data, meta });
-    this.next = ((this.next as number) + data.length) >>> 0;
+    this.next = (this.next + data.length) >>> 0;
   }
 
   private hold(seq: number, payload: Buffer, meta: SegMeta, out: ReassemblyOutput[]): void {
     // Copy: the payload is a view into a packet buffer that will be reused.
     const h: Held = { seq, data: copyOut(payload), meta };
+    if (this.held === NO_HELD) this.held = [];
     let i = this.held.length;
     while (i > 0 && seqDiff(this.held[i - 1].seq, seq) > 0) i--;
     if (i > 0 && this.held[i - 1].seq === seq && this.held[i - 1].data.length >= payload.length) return; // duplicate
@@ -169,7 +178,7 @@ export class DirectionReassembler {
 
   /** Give up on the bytes before `seq`. */
   private skipTo(seq: number, meta: SegMeta, out: ReassemblyOutput[], why: string): void {
-    const lost = this.next === null ? 0 : seqDiff(seq, this.next);
+    const lost = this.next < 0 ? 0 : seqDiff(seq, this.next);
     if (lost <= 0) return;
     this.note('tcp_content_gap', `${lost} bytes missing in this direction: ${why}`, lost);
     out.push({ kind: 'gap', bytes: lost, meta });
@@ -181,7 +190,7 @@ export class DirectionReassembler {
   private drain(meta: SegMeta, out: ReassemblyOutput[]): void {
     while (this.held.length > 0) {
       const h = this.held[0];
-      const rel = seqDiff(h.seq, this.next as number);
+      const rel = seqDiff(h.seq, this.next);
       if (rel > 0) break;
       this.held.shift();
       this.heldBytes -= h.data.length;
@@ -190,6 +199,7 @@ export class DirectionReassembler {
   }
 
   private note(kind: ReassemblyAnomaly['kind'], summary: string, bytes: number): void {
+    if (this.anomalies === NO_ANOMALIES) this.anomalies = [];
     this.anomalies.push({ kind, summary, bytes });
   }
 }

@@ -42,8 +42,8 @@ interface Side {
   q: ByteQueue;
   /** Plaintext handshake bytes not yet a whole message (messages span records). */
   hs: ByteQueue;
-  /** Decrypted handshake bytes (TLS 1.3 EncryptedExtensions etc.). */
-  hsDec: ByteQueue;
+  /** Decrypted handshake bytes (TLS 1.3 EncryptedExtensions etc.): made on first use, only with keys. */
+  hsDec: ByteQueue | null;
   ccs: boolean;
   appData: number;
   records: number;
@@ -57,7 +57,7 @@ interface Side {
 }
 
 function newSide(): Side {
-  return { q: new ByteQueue(), hs: new ByteQueue(), hsDec: new ByteQueue(), ccs: false, appData: 0, records: 0, dead: false, resync: false, innerHead: null, skip: 0 };
+  return { q: new ByteQueue(), hs: new ByteQueue(), hsDec: null, ccs: false, appData: 0, records: 0, dead: false, resync: false, innerHead: null, skip: 0 };
 }
 
 /** The record header being framed (copied out of the queue: no view per record). */
@@ -341,7 +341,7 @@ class TlsDecoder implements StreamDecoder {
 
   private plaintext(role: Role, contentType: number, plain: Buffer, meta: SegMeta): void {
     if (contentType === CONTENT_TYPE.ALERT) this.alerts(plain, meta, true);
-    else if (contentType === CONTENT_TYPE.HANDSHAKE) this.handshakeBytes(role, this.sides[role].hsDec, plain, meta, true);
+    else if (contentType === CONTENT_TYPE.HANDSHAKE) this.handshakeBytes(role, (this.sides[role].hsDec ??= new ByteQueue()), plain, meta, true);
     else if (contentType === CONTENT_TYPE.APPLICATION_DATA) this.appData(role, plain, meta);
   }
 
