@@ -93,7 +93,10 @@ test('bin/ starts the worker early only for analyze on a large uncompressed file
     fs.truncateSync(gz, SPLIT_MIN_BYTES);
     const small = path.join(dir, 'small.log');
     fs.writeFileSync(small, 'x\n');
-    assert.equal(prespawnForArgs(['analyze', gz, small, '--tz', 'UTC']), false);
+    const pcap = path.join(dir, 'big.pcap');
+    fs.writeFileSync(pcap, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
+    fs.truncateSync(pcap, SPLIT_MIN_BYTES);
+    assert.equal(prespawnForArgs(['analyze', gz, pcap, small, '--tz', 'UTC']), false);
     assert.equal(prespawnForArgs(['events', big]), false);
     assert.equal(prespawnForArgs(['analyze', '-f', 'json', big]), SPLIT_ENABLED);
     if (!SPLIT_ENABLED) return;

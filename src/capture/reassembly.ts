@@ -213,6 +213,8 @@ export class ByteQueue {
   private head = 0;
   private len = 0;
   private skipping = 0;
+  /** The memory of the chunk lend() queued without a copy, until settle(). */
+  private lent: ArrayBufferLike | null = null;
 
   get length(): number {
     return this.len;
@@ -231,6 +233,34 @@ export class ByteQueue {
     if (data.length === 0) return;
     this.chunks.push(owned ? data : copyOut(data));
     this.len += data.length;
+  }
+
+  /**
+   * Queue `data` without copying it, for one decoding pass: the caller frames what it can straight
+   * from the segment, then calls settle(), which copies only the bytes still queued (a record or
+   * head cut by the segment's end). Most records and heads fit one segment and are never copied.
+   * Nothing taken from the queue between lend() and settle() may be kept past settle().
+   */
+  lend(data: Buffer): void {
+    if (this.lent !== null && this.lent !== data.buffer) this.settle();
+    const before = this.chunks.length;
+    this.push(data, true);
+    if (this.chunks.length !== before) this.lent = data.buffer;
+  }
+
+  /** Copy what is still queued of the lent chunk into memory of our own (see lend). */
+  settle(): void {
+    const lent = this.lent;
+    if (lent === null) return;
+    this.lent = null;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i];
+      if (c.buffer !== lent) continue;
+      if (i === 0 && this.head > 0) {
+        this.chunks[0] = copyOut(c.subarray(this.head));
+        this.head = 0;
+      } else this.chunks[i] = copyOut(c);
+    }
   }
 
   /** The first `n` bytes (n <= length) as one buffer; copies only when they straddle chunks. */
@@ -290,6 +320,7 @@ export class ByteQueue {
     this.head = 0;
     this.len = 0;
     this.skipping = 0;
+    this.lent = null;
   }
 
   private consumeRaw(n: number): void {

@@ -90,8 +90,10 @@ class Http1Decoder implements StreamDecoder {
         chunk = chunk.subarray(n);
       }
     }
-    side.q.push(chunk);
+    // Heads are framed in the segment itself; only bytes left queued are copied (settle).
+    side.q.lend(chunk);
     this.run(role, meta);
+    side.q.settle();
   }
 
   passOver(role: Role, len: number): boolean {

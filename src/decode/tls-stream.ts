@@ -189,7 +189,14 @@ class TlsDecoder implements StreamDecoder {
       if (off === chunk.length) return;
       if (off > 0) chunk = chunk.subarray(off);
     }
-    side.q.push(chunk);
+    // Records are framed in the segment itself; only bytes left queued are copied (settle).
+    side.q.lend(chunk);
+    this.frame(role, side, meta);
+    side.q.settle();
+  }
+
+  /** Whole records off the side's queue. */
+  private frame(role: Role, side: Side, meta: SegMeta): void {
     if (role === 'orig' && side.records === 0 && side.q.length >= 2 && side.q.peek(1)[0] & 0x80) {
       const total = 2 + (((side.q.peek(2)[0] & 0x7f) << 8) | side.q.peek(2)[1]);
       if (side.q.length < total) return;
@@ -359,9 +366,14 @@ class TlsDecoder implements StreamDecoder {
     }
   }
 
-  /** `frag` is pushed without a copy when it is not `decrypted`: then it is a record consumed from side.q (owned). */
+  /** `frag` may be a view into the segment (side.q lends it): only a message it leaves incomplete is copied (settle). */
   private handshakeBytes(role: Role, q: ByteQueue, frag: Buffer, meta: SegMeta, decrypted: boolean): void {
-    q.push(frag, !decrypted);
+    q.lend(frag);
+    this.handshakeMessages(role, q, meta, decrypted);
+    q.settle();
+  }
+
+  private handshakeMessages(role: Role, q: ByteQueue, meta: SegMeta, decrypted: boolean): void {
     while (q.length >= HANDSHAKE_HEADER) {
       const h = q.peek(HANDSHAKE_HEADER);
       const total = HANDSHAKE_HEADER + h.readUIntBE(1, 3);

@@ -1,10 +1,11 @@
 // Starting the split-mode worker (text-worker.ts). A worker thread takes ~50 ms to be up; bin/ starts
 // one before the CLI's own imports load when a run will want it (analyze on a large regular file), so
-// it is ready by the time the input is sniffed instead of ~50 ms after. Import-free beyond node:
-// bin/ loads this first.
+// it is ready by the time the input is sniffed instead of ~50 ms after. Imports only node: and the
+// import-free capture sniff: bin/ loads this first.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import fs from 'node:fs';
+import { sniffCapture } from '../capture/sniff.js';
 
 /** A started worker; `ready` once it posted 'ready'; `onReady` is called then (set by the taker). */
 export interface TextWorker {
@@ -72,10 +73,11 @@ export function prespawnForArgs(args: string[]): boolean {
     try {
       const st = fs.statSync(a);
       if (!st.isFile() || st.size < SPLIT_MIN_BYTES) continue;
-      const head = Buffer.alloc(2);
+      const head = Buffer.alloc(12);
       const fd = fs.openSync(a, 'r');
-      try { fs.readSync(fd, head, 0, 2, 0); } finally { fs.closeSync(fd); }
+      try { fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
       if (head[0] === 0x1f && head[1] === 0x8b) continue; // gzip: read on the main thread
+      if (sniffCapture(head) !== undefined) continue; // a capture: not framed as lines
       prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))));
       return true;
     } catch {
