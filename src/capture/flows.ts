@@ -348,7 +348,8 @@ export class FlowTracker {
   private count = 0;
   private uidSeq = 0;
   private readonly uidSalt: number;
-  private readonly closing: Flow[] = [];
+  /** Closed flows waiting out the linger, oldest first; slots before closingHead are done (null: not kept alive). */
+  private readonly closing: (Flow | null)[] = [];
   private closingHead = 0;
   private nextSweepUs = -1;
   private readonly listeners = new Set<number | string>();
@@ -963,7 +964,7 @@ export class FlowTracker {
     while (this.closingHead < this.closing.length) {
       const f = this.closing[this.closingHead]!;
       if (!f.finalized && ts - f.closedAtUs < CAPTURE_LIMITS.FLOW_CLOSE_LINGER_US) break;
-      this.closingHead++;
+      this.closing[this.closingHead++] = null;
       if (!f.finalized) this.finalize(f, false);
     }
     if (this.closingHead > 4096 && this.closingHead * 2 > this.closing.length) {
