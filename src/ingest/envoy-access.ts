@@ -99,8 +99,8 @@ export function quickSuccess(line: string, q: NonNullable<CompiledFormat['quick'
   return quickSuccessText(line, 0, line.length, q, line.indexOf(q.before));
 }
 
-// The success test on bytes and on latin1 views lives in quick-bytes.ts (import-free: the split-mode worker loads it alone).
-export { findBytes, quickBytes, quickSuccessBytes, quickSuccessText, quickText, type QuickBytes } from './quick-bytes.js';
+// The success test on bytes lives in quick-bytes.ts (import-free: the split-mode worker loads it alone).
+export { findBytes, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
 
 function createParser(ctx: IngestContext): LineParser {
   const set = formatSet(ctx.options.envoyFormat);

@@ -60,22 +60,11 @@ export function findBytes(buf: Buffer, needle: Buffer, from: number): number {
   return buf.length;
 }
 
-
-/** A format's quick anchor as latin1 strings of its UTF-8 bytes (for a block viewed as latin1). */
-export interface QuickText { before: string; between: string; after: string }
-
-export function quickText(q: NonNullable<CompiledFormat['quick']>): QuickText {
-  const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
-  return { before: latin1(q.before), between: latin1(q.between), after: latin1(q.after) };
-}
-
 /**
  * The success test on a string: `text[start, end)` is the line, `i` the anchor's first position at or
- * after `start` (or -1 / past `end`): digits, the literal between code and flags, `-`, the literal
- * after. On a line (envoy-access.ts quickSuccess) `q` is the format's own literals; on a block viewed
- * as latin1 (the worker) it is `quickText(q)`, their UTF-8 bytes as latin1.
+ * after `start` (or -1 / past `end`): digits, the literal between code and flags, `-`, the literal after.
  */
-export function quickSuccessText(text: string, start: number, end: number, q: QuickText, i: number): boolean {
+export function quickSuccessText(text: string, start: number, end: number, q: NonNullable<CompiledFormat['quick']>, i: number): boolean {
   if (i < start || i + q.before.length > end) return false;
   let p = i + q.before.length;
   let code = 0;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../limits.js';
-import { noFffd, quickText, quickSuccessText, type QuickText } from './quick-bytes.js';
+import { findBytes, noFffd, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 
 export interface SplitJob {
@@ -63,7 +63,7 @@ const BLOCK_BYTES = 64 * 1024;
 const EXAMPLE_BYTES = 200 * 4;
 
 function run(job: SplitJob): void {
-  const q = quickText(job.quick);
+  const q = quickBytes(job.quick);
   const acks = new Int32Array(job.acks);
   const fd = fs.openSync(job.path, 'r');
   const MAX = LIMITS.MAX_LINE_BYTES;
@@ -132,16 +132,13 @@ function run(job: SplitJob): void {
       const region = buf.subarray(s, to);
       const utf8 = isUtf8(region);
       const clean = utf8 && region.indexOf(0) < 0 && noFffd(region);
-      let text: string | undefined;
-      const textAt = s;
       while (s < to) {
         if (clean) {
           // The common case, in a small function V8 optimises on its own: a run of success lines.
-          text ??= buf.toString('latin1', s, to);
-          const next = skipSuccesses(text, s - textAt, q, MAX);
+          const next = skipSuccesses(buf, s, to, q, MAX);
           ok += next.lines;
           lineNo += next.lines;
-          s = textAt + next.at;
+          s = next.at;
           if (s >= to) break;
         }
         const nl = buf.indexOf(10, s);
@@ -185,29 +182,27 @@ function run(job: SplitJob): void {
 
 const run1 = { lines: 0, at: 0 };
 /**
- * From the line start `s`, pass over the lines of `text` (a block's bytes as latin1: char index =
- * byte offset from the block's start) that the quick test calls successes, exactly as readTextEvents' `block`
- * tests them; stop at the first line that needs anything else (an empty, CR-only or over-long line,
- * one that may carry a wrapper, one that is not a quick success). Strings, not the Buffer: V8's
- * String#indexOf is a builtin, Buffer#indexOf goes through three JS wrappers into C++ (~30% of the
- * worker's time). Returns the lines passed and the stopping line's start (a reused object).
+ * From the line start `s`, pass over the lines of buf[s, to) that the quick test calls successes,
+ * exactly as readTextEvents' `block` tests them; stop at the first line that needs anything else (an
+ * empty, CR-only or over-long line, one that may carry a wrapper, one that is not a quick success).
+ * Returns the lines passed and the stopping line's start (a reused object: no allocation per run).
  */
-function skipSuccesses(text: string, s: number, q: QuickText, max: number): { lines: number; at: number } {
+function skipSuccesses(buf: Buffer, s: number, to: number, q: QuickBytes, max: number): { lines: number; at: number } {
   let lines = 0;
   let hit = -1;
-  const n = text.length;
-  while (s < n) {
-    const nl = text.indexOf('\n', s);
-    if (nl < 0 || nl - s > max) break;
+  while (s < to) {
+    const nl = buf.indexOf(10, s);
+    if (nl - s > max) break;
     let end = nl;
-    if (end > s && text.charCodeAt(end - 1) === 13) end--;
+    if (end > s && buf[end - 1] === 13) end--;
     if (end === s) break;
-    const c0 = text.charCodeAt(s);
-    if (c0 === 91) { if (text.startsWith('pod/', s + 1)) break; }
-    else if (c0 === 123) { if (text.startsWith('"log":', s + 1)) break; }
+    const c0 = buf[s];
+    // unwrapLine's own fast exits (`[` but not `[pod/`, `{` but not `{"log":`): these lines carry no wrapper.
+    if (c0 === 91) { if (buf[s + 1] === 112 && buf[s + 2] === 111 && buf[s + 3] === 100 && buf[s + 4] === 47) break; }
+    else if (c0 === 123) { if (buf[s + 1] === 34 && buf[s + 2] === 108 && buf[s + 3] === 111 && buf[s + 4] === 103 && buf[s + 5] === 34 && buf[s + 6] === 58) break; }
     else break;
-    if (hit < s) { hit = text.indexOf(q.before, s); if (hit < 0) hit = n; }
-    if (!quickSuccessText(text, s, end, q, hit)) break;
+    if (hit < s) hit = findBytes(buf, q.before, s);
+    if (!quickSuccessBytes(buf, s, end, q, hit)) break;
     lines++;
     s = nl + 1;
   }
