@@ -86,3 +86,14 @@ const FFFD_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
 export function noFffd(b: Buffer): boolean {
   return b.indexOf(0xef) < 0 || b.indexOf(FFFD_BYTES) < 0;
 }
+
+/** `[pod/` at buf[pos] (kubectl logs --prefix): a wrapper, so not a quick candidate. */
+export function isPodPrefix(buf: Buffer, pos: number): boolean {
+  return buf[pos + 1] === 112 && buf[pos + 2] === 111 && buf[pos + 3] === 100 && buf[pos + 4] === 47;
+}
+
+/** `{"log":` at buf[pos] (docker json-file): a wrapper, so not a quick candidate. */
+export function isLogPrefix(buf: Buffer, pos: number): boolean {
+  return buf[pos + 1] === 34 && buf[pos + 2] === 108 && buf[pos + 3] === 111 && buf[pos + 4] === 103
+    && buf[pos + 5] === 34 && buf[pos + 6] === 58;
+}

@@ -12,7 +12,7 @@ import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
-import { noFffd } from './quick-bytes.js';
+import { isLogPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
 
 const EXAMPLE_CHARS = 200;
 
@@ -493,17 +493,6 @@ const CR = 0x0d;
 /** Target size of the latin1 view made per block: under V8's large-object size (128 KiB). */
 const BLOCK_BYTES = 64 * 1024;
 /** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */
-/** `[pod/` at buf[pos] (kubectl logs --prefix): a wrapper, so not a quick candidate. */
-function isPodPrefix(buf: Buffer, pos: number): boolean {
-  return buf[pos + 1] === 112 && buf[pos + 2] === 111 && buf[pos + 3] === 100 && buf[pos + 4] === 47;
-}
-
-/** `{"log":` at buf[pos] (docker json-file): a wrapper, so not a quick candidate. */
-function isLogPrefix(buf: Buffer, pos: number): boolean {
-  return buf[pos + 1] === 34 && buf[pos + 2] === 108 && buf[pos + 3] === 111 && buf[pos + 4] === 103
-    && buf[pos + 5] === 34 && buf[pos + 6] === 58;
-}
-
 /** Bytes decoded for a too-long line's example (EXAMPLE_CHARS characters of up to 4 bytes). */
 const EXAMPLE_BYTES = EXAMPLE_CHARS * 4;
 

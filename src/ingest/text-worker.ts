@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../limits.js';
-import { findBytes, noFffd, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
+import { findBytes, isLogPrefix, isPodPrefix, noFffd, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 
 export interface SplitJob {
@@ -198,9 +198,7 @@ function skipSuccesses(buf: Buffer, s: number, to: number, q: QuickBytes, max: n
     if (end === s) break;
     const c0 = buf[s];
     // unwrapLine's own fast exits (`[` but not `[pod/`, `{` but not `{"log":`): these lines carry no wrapper.
-    if (c0 === 91) { if (buf[s + 1] === 112 && buf[s + 2] === 111 && buf[s + 3] === 100 && buf[s + 4] === 47) break; }
-    else if (c0 === 123) { if (buf[s + 1] === 34 && buf[s + 2] === 108 && buf[s + 3] === 111 && buf[s + 4] === 103 && buf[s + 5] === 34 && buf[s + 6] === 58) break; }
-    else break;
+    if (!((c0 === 91 && !isPodPrefix(buf, s)) || (c0 === 123 && !isLogPrefix(buf, s)))) break;
     if (hit < s) hit = findBytes(buf, q.before, s);
     if (!quickSuccessBytes(buf, s, end, q, hit)) break;
     lines++;
