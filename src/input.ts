@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { UserError } from './errors.js';
 import { LIMITS } from './limits.js';
+import { READ_CHUNK_BYTES } from './ingest/split-ranges.js';
 
 export interface OpenedInput {
   /** As named on the command line ('-' for stdin; a directory's files as dir/file). */
@@ -195,8 +196,8 @@ export async function openInput(name: string): Promise<OpenedInput> {
   };
 }
 
-/** Bytes per read: large enough that per-call costs vanish, small enough to stay far from the RSS budget. */
-const READ_CHUNK_BYTES = 1 << 20;
+// Bytes per read: READ_CHUNK_BYTES (split-ranges.ts, where split mode's workers read it too): large enough
+// that per-call costs vanish, small enough to stay far from the RSS budget.
 
 /**
  * A file's bytes in fresh 1 MiB buffers, read with FileHandle.read, one read ahead: the next chunk is

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cutRanges, lineBoundary, readTextEvents, SPLIT } from '../src/ingest/text-input.js';
-import { prespawnForArgs, SPLIT_ENABLED, SPLIT_MIN_BYTES, takeTextWorker } from '../src/ingest/text-worker-spawn.js';
+import { prespawnForArgs, releaseTextWorkers, SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker } from '../src/ingest/text-worker-spawn.js';
 import { envoyAccessFormat } from '../src/ingest/envoy-access.js';
 import { makeContext, newStats } from '../src/pipeline.js';
 import { openInput } from '../src/input.js';
@@ -132,3 +132,36 @@ test('ranges are cut at line starts: every line in exactly one range, the last o
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Speculative start: a worker bin/ starts for a file frames from its guess of the job before the main
+// thread sends one. Right guess: its early batches are used; wrong guess (another file): it starts over.
+// Either way the events equal the single-thread path's.
+for (const wrongFile of [false, true]) {
+  test(`a worker started early on a guessed job gives the same events (${wrongFile ? 'guessed for another file: starts over' : 'guess confirmed'})`, { skip: !SPLIT_ENABLED && 'one core' }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-guess-'));
+    const file = path.join(dir, 'access.log');
+    const other = path.join(dir, 'other.log');
+    build(file, false, true);
+    const saved = { ...SPLIT };
+    try {
+      assert.ok(fs.statSync(file).size >= SPLIT_MIN_BYTES, 'big enough for bin/ to start a worker');
+      if (wrongFile) fs.copyFileSync(file, other);
+      // As bin/ does, with the defaults the guess assumes.
+      SPLIT.workers = SPLIT_WORKERS; SPLIT.minPerWorker = SPLIT_MIN_PER_WORKER;
+      assert.equal(prespawnForArgs(['analyze', wrongFile ? other : file]), true);
+      const before = SPLIT.guessedBatches, handOffs = SPLIT.handOffs;
+      const a = await run(file, true);
+      assert.ok(SPLIT.handOffs > handOffs, 'the worker took over');
+      if (wrongFile) assert.equal(SPLIT.guessedBatches, before, 'nothing framed on the wrong guess is used');
+      else assert.ok(SPLIT.guessedBatches > before, 'batches framed on the guess are used');
+      SPLIT.enabled = false;
+      const b = await run(file, false);
+      assert.deepEqual(a.stats, b.stats);
+      assert.deepEqual(a.events, b.events);
+    } finally {
+      releaseTextWorkers();
+      Object.assign(SPLIT, saved);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -97,3 +97,46 @@ export function isLogPrefix(buf: Buffer, pos: number): boolean {
   return buf[pos + 1] === 34 && buf[pos + 2] === 108 && buf[pos + 3] === 111 && buf[pos + 4] === 103
     && buf[pos + 5] === 34 && buf[pos + 6] === 58;
 }
+
+type Quick = NonNullable<CompiledFormat['quick']>;
+
+/**
+ * The quick anchors of the built-in text formats (envoy/istio-formats.ts; test/split-speculate.test.ts
+ * checks this list against them). A framing worker started before the CLI has loaded guesses among
+ * these to begin before the main thread has told it anything (text-worker.ts, speculative start).
+ */
+export const BUILTIN_QUICK: readonly Quick[] = [
+  { before: '" ', between: ' ', after: ' ' },
+  { before: '" ', between: ' ', after: ' "' },
+];
+
+/**
+ * The anchor among `candidates` under which most lines of buf[0, end) are quick successes; on a tie the
+ * longer one (' ' also passes lines made for ' "'). Undefined when none passes a line.
+ */
+export function guessQuick(buf: Buffer, end: number, candidates: readonly Quick[]): Quick | undefined {
+  let best: Quick | undefined;
+  let bestCount = 0;
+  for (const c of candidates) {
+    const q = quickBytes(c);
+    let count = 0;
+    let hit = -1; // the anchor's next position (one search serves every line before it)
+    for (let s = 0; s < end; ) {
+      let nl = buf.indexOf(10, s);
+      if (nl < 0 || nl >= end) nl = end;
+      if (hit < s) hit = findBytes(buf, q.before, s);
+      if (quickSuccessBytes(buf, s, nl, q, hit)) count++;
+      s = nl + 1;
+    }
+    if (count > bestCount || (count === bestCount && count > 0 && best !== undefined && c.after.length > best.after.length)) {
+      best = c;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** Two anchors are the same test. */
+export function sameQuick(a: Quick, b: Quick): boolean {
+  return a.before === b.before && a.between === b.between && a.after === b.after;
+}

@@ -2,17 +2,19 @@
 // than needed, strip CR, unwrap collector prefixes, hand each line to the format's parser, and
 // count everything that is not understood (never silent: skipped lines get a reason and an example).
 import { isUtf8 } from 'node:buffer';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 import type { SplitBatch, SplitJob } from './text-worker.js';
-import { releaseTextWorkers, SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker, type TextWorker } from './text-worker-spawn.js';
+import { postJob, releaseTextWorkers, SPLIT_ENABLED, SPLIT_MIN_BYTES, SPLIT_MIN_PER_WORKER, SPLIT_WORKERS, takeTextWorker, type TextWorker } from './text-worker-spawn.js';
 import type { Event } from '../events.js';
 import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
 import { isLogPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
+import { cutRanges } from './split-ranges.js';
+
+export { cutRanges, lineBoundary } from './split-ranges.js';
 
 const EXAMPLE_CHARS = 200;
 
@@ -273,6 +275,7 @@ export async function* readTextEvents(
         for (;;) {
           const b = await splitter.next();
           if (b === undefined) { stop = true; break; }
+          if (b.guessed) SPLIT.guessedBatches++;
           for (let k = 0; k < b.kind.length; k++) {
             stats.ok += b.okBefore[k];
             lineNo = base + b.line[k];
@@ -345,6 +348,8 @@ export const SPLIT = {
   /** Hand-overs and fallbacks (the main thread framing the rest itself) so far, for tests. */
   handOffs: 0,
   fallbacks: 0,
+  /** Batches a worker framed on its own guess of the job, before the job came (text-worker.ts), for tests. */
+  guessedBatches: 0,
   /** Ranges of the last hand-over, for tests. */
   lastRanges: 0,
 };
@@ -395,7 +400,8 @@ function startSplit(split: SplitSource): Splitter | undefined {
   // The first worker is started now: whether it is up decides when to hand over.
   addLane();
   return {
-    get ready() { return lanes[0].w.ready && !lanes[0].ended; },
+    // A worker framing on its guess of the job is handed over to at once: it is at the guessed offset already.
+    get ready() { return (lanes[0].w.ready || lanes[0].w.guessing) && !lanes[0].ended; },
     start(from, quick) {
       at = from;
       const cuts = cutRanges(split.path, from, split.size, SPLIT.workers, SPLIT.minPerWorker);
@@ -403,7 +409,7 @@ function startSplit(split: SplitSource): Splitter | undefined {
       cuts.forEach((r, i) => {
         const lane = i === 0 ? lanes[0] : addLane();
         const job: SplitJob = { path: split.path, from: r.from, to: r.to, quick, acks: lane.acks.buffer as SharedArrayBuffer };
-        lane.w.worker.postMessage(job);
+        postJob(lane.w, job);
       });
       releaseTextWorkers(); // started for ranges the rest of the file turned out too small for
     },
@@ -431,45 +437,6 @@ function startSplit(split: SplitSource): Splitter | undefined {
       for (const lane of lanes) void lane.w.worker.terminate();
     },
   };
-}
-
-/**
- * `[from, size)` cut into at most `count` ranges of at least `minBytes`, each starting at a line start
- * (lineBoundary); the last one runs to the end of the file (to: null), as the main thread would read it.
- */
-export function cutRanges(path: string, from: number, size: number, count: number, minBytes: number): { from: number; to: number | null }[] {
-  const n = Math.max(1, Math.min(count, Math.floor((size - from) / Math.max(1, minBytes))));
-  const starts = [from];
-  if (n > 1) {
-    const fd = fs.openSync(path, 'r');
-    try {
-      for (let i = 1; i < n; i++) {
-        const b = lineBoundary(fd, from + Math.round(((size - from) * i) / n), size);
-        if (b > starts[starts.length - 1] && b < size) starts.push(b);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  return starts.map((f, i) => ({ from: f, to: i + 1 < starts.length ? starts[i + 1] : null }));
-}
-
-/**
- * The start of the first line that starts at or after `x`: just past the first newline at or after
- * `x - 1`. Ranges cut here give every line to exactly one range (the one holding its first byte).
- * `size` when there is no newline before the end.
- */
-export function lineBoundary(fd: number, x: number, size: number): number {
-  if (x <= 0) return 0;
-  const buf = Buffer.allocUnsafe(64 << 10);
-  for (let pos = x - 1; pos < size; ) {
-    const n = fs.readSync(fd, buf, 0, buf.length, pos);
-    if (!n) break;
-    const nl = buf.indexOf(10);
-    if (nl >= 0 && nl < n) return pos + nl + 1;
-    pos += n;
-  }
-  return size;
 }
 
 /** The file from `from` on, in 1 MiB reads (split mode's fallback). */

@@ -6,12 +6,17 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import fs from 'node:fs';
 import { sniffCapture } from '../capture/sniff.js';
+import type { SplitGuessData, SplitJob } from './text-worker.js';
 
 /** A started worker; `ready` once it posted 'ready'; `onReady` is called then (set by the taker). */
 export interface TextWorker {
   worker: Worker;
   ready: boolean;
   onReady?: () => void;
+  /** Bumped after a job is posted: wakes a worker that started on its own guess (text-worker.ts). */
+  signal: Int32Array;
+  /** Started with a guess of its job: worth handing over to before it is even up (it frames from there). */
+  guessing: boolean;
 }
 
 /** Files at least this big are framed on the worker (smaller ones are done before it would be up). */
@@ -28,9 +33,11 @@ export const SPLIT_WORKERS = Math.max(1, Math.min(16, Number(process.env.RESETSC
 /** The least a worker's range may be (a smaller file gets fewer workers). */
 export const SPLIT_MIN_PER_WORKER = 32 << 20;
 
-export function spawnTextWorker(): TextWorker {
-  const worker = new Worker(new URL('./text-worker.js', import.meta.url), { workerData: { resetscopeSplit: true } });
-  const w: TextWorker = { worker, ready: false };
+/** Start a worker; with `guess`, it begins framing on its guess of the job it will get (text-worker.ts guessJob). */
+export function spawnTextWorker(guess?: SplitGuessData): TextWorker {
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./text-worker.js', import.meta.url), { workerData: { resetscopeSplit: true, signal: signal.buffer, guess } });
+  const w: TextWorker = { worker, ready: false, signal, guessing: guess !== undefined };
   const first = (m: unknown) => {
     if (m !== 'ready') return;
     worker.off('message', first);
@@ -43,11 +50,15 @@ export function spawnTextWorker(): TextWorker {
 
 const early: TextWorker[] = [];
 
-/** Start `count` workers now for later `takeTextWorker`s; they do not keep the process alive until taken. */
-export function prespawnTextWorkers(count: number): void {
+/**
+ * Start `count` workers now for later `takeTextWorker`s; they do not keep the process alive until taken.
+ * With `file`, each guesses its range of that file and starts on it (see spawnTextWorker).
+ */
+export function prespawnTextWorkers(count: number, file?: { path: string; size: number }): void {
   if (early.length || !SPLIT_ENABLED) return;
   for (let i = 0; i < count; i++) {
-    const w = spawnTextWorker();
+    const guess = file && { path: file.path, size: file.size, lane: i, ranges: SPLIT_WORKERS, minPerWorker: SPLIT_MIN_PER_WORKER };
+    const w = spawnTextWorker(guess);
     w.worker.unref();
     early.push(w);
   }
@@ -56,6 +67,13 @@ export function prespawnTextWorkers(count: number): void {
 /** Stop the pre-started workers nobody took (an idle worker still holds ~10 MB of memory). */
 export function releaseTextWorkers(): void {
   for (const w of early.splice(0)) void w.worker.terminate();
+}
+
+/** Give `w` its job (and wake it if it is waiting on a guess). */
+export function postJob(w: TextWorker, job: SplitJob): void {
+  w.worker.postMessage(job);
+  Atomics.add(w.signal, 0, 1);
+  Atomics.notify(w.signal, 0);
 }
 
 /** A pre-started worker (each once), else a new one. */
@@ -83,7 +101,7 @@ export function prespawnForArgs(args: string[]): boolean {
       try { fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
       if (head[0] === 0x1f && head[1] === 0x8b) continue; // gzip: read on the main thread
       if (sniffCapture(head) !== undefined) continue; // a capture: not framed as lines
-      prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))));
+      prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))), { path: a, size: st.size });
       return true;
     } catch {
       // not a readable file: the CLI reports it

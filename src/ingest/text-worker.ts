@@ -5,9 +5,10 @@
 // main thread parses those in order with its own (stateful) parser; see text-input.ts.
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../limits.js';
-import { findBytes, isLogPrefix, isPodPrefix, noFffd, quickBytes, quickSuccessBytes, type QuickBytes } from './quick-bytes.js';
+import { BUILTIN_QUICK, findBytes, guessQuick, isLogPrefix, isPodPrefix, noFffd, quickBytes, quickSuccessBytes, sameQuick, type QuickBytes } from './quick-bytes.js';
+import { cutRanges, handOverGuess, READ_CHUNK_BYTES } from './split-ranges.js';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 
 export interface SplitJob {
@@ -45,6 +46,8 @@ export interface SplitBatch {
   /** KiB of line text in the batch (rounded up): what the main thread acknowledges in acks[1]. */
   kib: number;
   done: boolean;
+  /** Framed before the job came, on the worker's own guess of it (speculative start; counted for tests). */
+  guessed: boolean;
 }
 
 /**
@@ -62,10 +65,89 @@ const BATCH_BYTES = 2 << 20;
 const BLOCK_BYTES = 64 * 1024;
 const EXAMPLE_BYTES = 200 * 4;
 
-function run(job: SplitJob): void {
+/** What bin/ tells a worker it starts early for a file (text-worker-spawn.ts prespawnForArgs). */
+export interface SplitGuessData {
+  path: string;
+  size: number;
+  /** This worker's range among `ranges` (cutRanges with these arguments, from the guessed hand-over). */
+  lane: number;
+  ranges: number;
+  minPerWorker: number;
+}
+
+/**
+ * The main thread's job, thrown out of a speculative run that guessed it wrong (another file, another
+ * offset or another format): the worker starts over with it.
+ */
+class WrongGuess {
+  constructor(readonly job: SplitJob) {}
+}
+
+/**
+ * Speculative start. The main thread can only send a job once the CLI has loaded, opened the input
+ * and parsed its first lines (~0.1 s after bin/ started this worker), so a worker bin/ starts for a
+ * file guesses that job (the hand-over offset after the first read, its range, a built-in format's
+ * quick anchor) and frames from there at once, holding its batches. When the real job comes it sends
+ * them if the guess was right, or starts over with the job if not: the lines sent are the same either
+ * way. Undefined when nothing sensible can be guessed (no anchor passes the file's first lines).
+ */
+function guessJob(g: SplitGuessData): SplitJob | undefined {
+  const fd = fs.openSync(g.path, 'r');
+  const head = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  let from: number;
+  try {
+    from = handOverGuess(fd, g.size, head);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (from < 0) return undefined;
+  const quick = guessQuick(head.subarray(0, from), from, BUILTIN_QUICK);
+  const range = quick && cutRanges(g.path, from, g.size, g.ranges, g.minPerWorker)[g.lane];
+  if (!quick || !range) return undefined;
+  return { path: g.path, from: range.from, to: range.to, quick, acks: new SharedArrayBuffer(8) };
+}
+
+const sameJob = (a: SplitJob, b: SplitJob) => a.path === b.path && a.from === b.from && a.to === b.to && sameQuick(a.quick, b.quick);
+
+/**
+ * The main thread's job, taken from the port without returning to the event loop (the framing loop is
+ * synchronous). With `wait`, sleeps on `signal` (the main thread bumps it after posting) until it comes.
+ */
+function takeJob(signal: Int32Array, wait: boolean): SplitJob | undefined {
+  for (;;) {
+    const m = receiveMessageOnPort(parentPort!);
+    if (m !== undefined) return m.message as SplitJob;
+    if (!wait) return undefined;
+    Atomics.wait(signal, 0, Atomics.load(signal, 0), 100);
+  }
+}
+
+/**
+ * Frame `job`'s range. `guessed`: the job is our own guess (see guessJob): batches are held until the
+ * main thread's job confirms it (then sent) or differs (WrongGuess is thrown).
+ */
+function run(job: SplitJob, guessed = false, signal?: Int32Array): void {
   const q = quickBytes(job.quick);
-  const acks = new Int32Array(job.acks);
+  let acks = new Int32Array(job.acks);
   const fd = fs.openSync(job.path, 'r');
+  const held: SplitBatch[] = [];
+  let heldKib = 0;
+  /** While guessing: whether the main thread's job has come and matches (then send what is held). */
+  const confirm = (wait: boolean): boolean => {
+    const real = takeJob(signal!, wait);
+    if (real === undefined) return false;
+    if (!sameJob(real, job)) {
+      fs.closeSync(fd);
+      throw new WrongGuess(real);
+    }
+    guessed = false;
+    acks = new Int32Array(real.acks);
+    for (const h of held.splice(0)) {
+      h.guessed = true;
+      post(h);
+    }
+    return true;
+  };
   const MAX = LIMITS.MAX_LINE_BYTES;
   const buf = Buffer.allocUnsafe(READ_BYTES + MAX + 1); // a kept partial line (≤ MAX) + one read
   const to = job.to ?? Infinity;
@@ -89,21 +171,29 @@ function run(job: SplitJob): void {
     textBytes += text.length;
     ok = 0;
   };
+  const post = (batch: SplitBatch) => {
+    // Wait while the main thread is too far behind (differences: the counters may wrap).
+    for (;;) {
+      const acked = Atomics.load(acks, 0);
+      if (batch.done || (((sent - acked) | 0) < SPLIT_MAX_AHEAD && ((sentKib - Atomics.load(acks, 1)) | 0) < SPLIT_MAX_AHEAD_KIB)) break;
+      Atomics.wait(acks, 0, acked, 50);
+    }
+    parentPort!.postMessage(batch);
+    sent++;
+    sentKib = (sentKib + batch.kib) | 0;
+  };
   const flush = (done: boolean, upTo: number) => {
     b.lines = lineNo; b.okTail = ok; b.bytes = upTo - batchStart; b.done = done;
     b.kib = Math.ceil(textBytes / 1024);
     ok = 0;
     textBytes = 0;
     batchStart = upTo;
-    // Wait while the main thread is too far behind (differences: the counters may wrap).
-    for (;;) {
-      const acked = Atomics.load(acks, 0);
-      if (done || (((sent - acked) | 0) < SPLIT_MAX_AHEAD && ((sentKib - Atomics.load(acks, 1)) | 0) < SPLIT_MAX_AHEAD_KIB)) break;
-      Atomics.wait(acks, 0, acked, 50);
-    }
-    parentPort!.postMessage(b);
-    sent++;
-    sentKib = (sentKib + b.kib) | 0;
+    if (guessed) {
+      held.push(b);
+      heldKib += b.kib;
+      // Held within the same bounds as sent batches; at the end or the bound, wait for the job.
+      confirm(done || held.length >= SPLIT_MAX_AHEAD || heldKib >= SPLIT_MAX_AHEAD_KIB);
+    } else post(b);
     b = newBatch();
   };
 
@@ -210,12 +300,23 @@ function skipSuccesses(buf: Buffer, s: number, to: number, q: QuickBytes, max: n
 }
 
 function newBatch(): SplitBatch {
-  return { kind: [], line: [], end: [], okBefore: [], text: [], suspect: [], lines: 0, okTail: 0, bytes: 0, kib: 0, done: false };
+  return { kind: [], line: [], end: [], okBefore: [], text: [], suspect: [], lines: 0, okTail: 0, bytes: 0, kib: 0, done: false, guessed: false };
 }
 
 // Started early (its imports load while the main thread frames the first chunks itself); the job
-// comes once the main thread knows where to hand over.
+// comes once the main thread knows where to hand over. A worker bin/ started for a file begins on its
+// guess of that job (guessJob) and checks it against the real one as it goes.
 if (parentPort && workerData?.resetscopeSplit) {
-  parentPort.once('message', (job: SplitJob) => run(job));
+  const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
   parentPort.postMessage('ready');
+  const guess = workerData.guess ? guessJob(workerData.guess as SplitGuessData) : undefined;
+  if (guess === undefined) parentPort.once('message', (job: SplitJob) => run(job));
+  else {
+    try {
+      run(guess, true, signal);
+    } catch (err) {
+      if (!(err instanceof WrongGuess)) throw err;
+      run(err.job);
+    }
+  }
 }
