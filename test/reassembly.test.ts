@@ -97,3 +97,35 @@ test('ByteQueue: peek across chunks keeps the remaining offset', () => {
   q.push(Buffer.from('xyzw'));
   assert.equal(q.peekAll().toString(), 'w');
 });
+
+test('a lending reassembler keeps held segments as views until settle(), then copies them', () => {
+  const r = new DirectionReassembler(true);
+  r.push(0, 0x18, Buffer.from('ab'), meta(1));
+  const packet = Buffer.from('xxefxx');
+  r.push(4, 0x18, packet.subarray(2, 4), meta(2));
+  assert.equal(r.borrowing, true);
+  r.settle();
+  assert.equal(r.borrowing, false);
+  packet.fill('z'); // the producer reuses its buffer after settle()
+  assert.equal(text(r.push(2, 0x18, Buffer.from('cd'), meta(3))), 'cdef');
+});
+
+test('a lending reassembler delivers a hole filled before settle() without copying', () => {
+  const r = new DirectionReassembler(true);
+  r.push(0, 0x18, Buffer.from('ab'), meta(1));
+  const packet = Buffer.from('ef');
+  r.push(4, 0x18, packet, meta(2));
+  const outs = r.push(2, 0x18, Buffer.from('cd'), meta(3));
+  assert.equal(r.borrowing, false);
+  assert.equal(outs[1].kind === 'data' && outs[1].data.buffer, packet.buffer);
+});
+
+test('a reassembler that does not lend copies a held segment at once', () => {
+  const r = new DirectionReassembler();
+  r.push(0, 0x18, Buffer.from('ab'), meta(1));
+  const packet = Buffer.from('ef');
+  r.push(4, 0x18, packet, meta(2));
+  assert.equal(r.borrowing, false);
+  packet.fill('z');
+  assert.equal(text(r.push(2, 0x18, Buffer.from('cd'), meta(3))), 'cdef');
+});

@@ -76,7 +76,8 @@ export async function* readCapture(chunks: AsyncIterable<Buffer>, ctx: IngestCon
   };
 
   // Chunks of a plain file may come from two reused buffers (input.ts LEND_CHUNKS): nothing keeps a
-  // view into a packet past its own processing (decoders copy what they hold), and the partial
+  // view into a packet past the chunk (decoders copy what they hold, the sink copies its held
+  // segments at tracker.settle()), and the partial
   // record left at a chunk's end is copied out (q.detach) before the next chunk is asked for. Fresh
   // 1 MiB chunks instead were promoted with the queue holding them and freed only by full GCs:
   // ~100 MB of peak RSS on a 500 MB capture.
@@ -144,6 +145,7 @@ export async function* readCapture(chunks: AsyncIterable<Buffer>, ctx: IngestCon
         yield batch;
       }
     }
+    tracker.settle();
     if (lent) {
       q.detach();
       pkt.buf = NO_BYTES; // the packet's view, now stale

@@ -996,6 +996,11 @@ export class FlowTracker {
     for (let i = 0; i < n && i < all.length; i++) this.finalize(all[i]!, true);
   }
 
+  /** The packet buffers passed to tcp() so far are about to be reused: the sink copies what it still holds. */
+  settle(): void {
+    this.sink.settle?.();
+  }
+
   /** End of input: finalize every open flow. */
   end(): void {
     for (const f of this.flowsByLastSeen()) this.finalize(f, false);

@@ -50,7 +50,7 @@ interface Flow {
 interface LastSeg { frame: number; ts_us: number; digits: number; nanos: number; src: string; dst: string; time: string | null }
 
 function newDir(): Dir {
-  return { reasm: new DirectionReassembler(), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0, bypass: false };
+  return { reasm: new DirectionReassembler(true), head: null, decided: false, proto: null, decoder: null, anomaliesSeen: 0, segments: 0, bypass: false };
 }
 
 /**
@@ -173,7 +173,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
   function resume(d: Dir): void {
     if (!d.bypass) return;
     d.bypass = false;
-    d.reasm = new DirectionReassembler();
+    d.reasm = new DirectionReassembler(true);
     d.anomaliesSeen = 0;
   }
 
@@ -225,6 +225,9 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     if (role === 'resp' && peer.decoder && peer.proto !== p.name) peer.decoder.mismatch?.(p.name, head, meta);
     dec.data(role, head, meta);
   }
+
+  /** Reassemblers holding views into the producer's buffers since the last settle(). */
+  const lenders = new Set<DirectionReassembler>();
 
   /** The reassemblers' output list, reused (apply() empties it): a segment off the in-order path made a new array. */
   const outs: ReassemblyOutput[] = [];
@@ -319,6 +322,7 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
         } else if (!dir.reasm.stale(seg.seq, seg.flags, len)) {
           meta ??= metaOf(seg);
           apply(flow, role, dir.reasm.push(seg.seq, seg.flags, seg.payload, meta, seg.truncated, outs));
+          if (dir.reasm.borrowing) lenders.add(dir.reasm);
           reportAnomalies(flow, role, meta);
         }
       }
@@ -339,6 +343,10 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
       void ts_us; // events keep the last segment's time: it carries the capture's own precision
       for (const dec of new Set(flow.decoders.values())) dec.end(last);
       return take();
+    },
+    settle() {
+      for (const r of lenders) r.settle();
+      lenders.clear();
     },
   };
   return sink;

@@ -10,7 +10,8 @@ export type Decoded<T> =
 
 /**
  * One TCP segment handed to the sink. Valid only during the `segment()` call: the flow tracker
- * reuses one object (and `payload` is a view into the packet buffer), so copy what you keep.
+ * reuses one object. `payload` is a view into the packet buffer, intact until the producer calls
+ * the sink's settle() (a producer that never calls it must never overwrite a payload).
  */
 export interface TcpSegmentInfo {
   frame: number;
@@ -31,7 +32,7 @@ export interface TcpSegmentInfo {
   ack: number;
   /** TCP flag bits: FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80. */
   flags: number;
-  /** A view into the packet buffer: copy before keeping it. May be shorter than the TCP length when snaplen cut it. */
+  /** A view into the packet buffer: copy what is still kept at settle(). May be shorter than the TCP length when snaplen cut it. */
   payload: Buffer;
   /** payload.length, when the producer can tell it without making the view. */
   len?: number;
@@ -44,6 +45,8 @@ export interface PayloadSink {
   segment(seg: TcpSegmentInfo): Event[] | null;
   /** The flow ended (FIN/RST seen both ways, idle eviction or end of input). */
   flowEnd(flowId: string, ts_us: number): Event[] | null;
+  /** The payloads handed over so far are about to be overwritten: copy what is still kept of them. */
+  settle?(): void;
 }
 
 export type PayloadSinkFactory = (ctx: IngestContext) => PayloadSink;
