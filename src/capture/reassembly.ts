@@ -250,6 +250,11 @@ export class ByteQueue {
     return this.len;
   }
 
+  /** Bytes lent since the last settle() are still queued: settle() would copy them. */
+  get borrowing(): boolean {
+    return this.lent !== null && this.len > 0;
+  }
+
   /**
    * Queue `data`. It is copied (callers hand us views into packet buffers that are reused) unless
    * `owned`: bytes nobody will write to again (another ByteQueue's output), kept as they are.
@@ -266,10 +271,11 @@ export class ByteQueue {
   }
 
   /**
-   * Queue `data` without copying it, for one decoding pass: the caller frames what it can straight
-   * from the segment, then calls settle(), which copies only the bytes still queued (a record or
-   * head cut by the segment's end). Most records and heads fit one segment and are never copied.
-   * Nothing taken from the queue between lend() and settle() may be kept past settle().
+   * Queue `data` without copying it, until settle(): the caller frames what it can straight from
+   * the segment, and settle() (called before `data`'s memory can change) copies only the bytes still
+   * queued (a record or head the segments so far cut short). Most records and heads fit one segment,
+   * or are completed by segments lent from the same memory, and are never copied. Lending from other
+   * memory settles first. Nothing taken from the queue between lend() and settle() may be kept past settle().
    */
   lend(data: Buffer): void {
     if (this.lent !== null && this.lent !== data.buffer) this.settle();

@@ -5,7 +5,7 @@
 import { makeEvent, type Cause, type Event } from '../events.js';
 import type { IngestContext } from '../ingest/types.js';
 import { NO_KEYS, type KeyStore } from '../tls-decrypt/index.js';
-import { copyOut, DirectionReassembler, type ReassemblyOutput, type SegMeta } from './reassembly.js';
+import { copyOut, DirectionReassembler, type ByteQueue, type ReassemblyOutput, type SegMeta } from './reassembly.js';
 import { isoTimeFast } from './iso-time.js';
 import type { PayloadSink, PayloadSinkFactory, TcpSegmentInfo } from './types.js';
 import {
@@ -89,6 +89,8 @@ function sideMeta(flow: Flow, role: Role, meta: SegMeta): SegMeta {
 export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
   const flows = new Map<string, Flow>();
   let out: Event[] = [];
+  /** Reassemblers and decoder queues that may hold views into the producer's buffers: settled at settle(). */
+  const lenders = new Set<{ settle(): void }>();
   // Read at each ServerHello, not once: a pcapng DSB may install this input's keys mid-capture.
   const keyStore = (): KeyStore => ctx.keyStore ?? NO_KEYS;
 
@@ -163,6 +165,10 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     derive(o: { decrypted: boolean; alpn: string | null }): StreamConn {
       return new Conn(this.flow, o.decrypted, o.alpn);
     }
+    settleLater(q: ByteQueue): void {
+      // Most segments leave nothing queued: no entry for them.
+      if (q.borrowing) lenders.add(q);
+    }
   }
 
   function makeConn(flow: Flow, decrypted: boolean, alpn: string | null): StreamConn {
@@ -225,9 +231,6 @@ export const createPayloadSink: PayloadSinkFactory = (ctx: IngestContext) => {
     if (role === 'resp' && peer.decoder && peer.proto !== p.name) peer.decoder.mismatch?.(p.name, head, meta);
     dec.data(role, head, meta);
   }
-
-  /** Reassemblers holding views into the producer's buffers since the last settle(). */
-  const lenders = new Set<DirectionReassembler>();
 
   /** The reassemblers' output list, reused (apply() empties it): a segment off the in-order path made a new array. */
   const outs: ReassemblyOutput[] = [];

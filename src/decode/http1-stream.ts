@@ -90,10 +90,10 @@ class Http1Decoder implements StreamDecoder {
         chunk = chunk.subarray(n);
       }
     }
-    // Heads are framed in the segment itself; only bytes left queued are copied (settle).
+    // Heads are framed in the segment itself; only bytes still queued at settle() are copied.
     side.q.lend(chunk);
     this.run(role, meta);
-    side.q.settle();
+    this.conn.settleLater(side.q);
   }
 
   passOver(role: Role, len: number): boolean {

@@ -2,7 +2,7 @@
 // Protocols register themselves here; parents (the TCP stream layer, TLS after decryption) look
 // them up by content or by ALPN and never import them. Port numbers are not used at all.
 import type { Cause, Event } from '../events.js';
-import type { SegMeta } from '../capture/reassembly.js';
+import type { ByteQueue, SegMeta } from '../capture/reassembly.js';
 import type { KeyStore } from '../tls-decrypt/index.js';
 
 export type { SegMeta };
@@ -38,6 +38,12 @@ export interface StreamConn {
   segments(role: Role): number;
   /** A view of this connection for a decoder running inside TLS (events marked `decrypted`). */
   derive(options: { decrypted: boolean; alpn: string | null }): StreamConn;
+  /**
+   * The decoder lent `q` bytes of the segment it was given (ByteQueue.lend): `q.settle()` is called
+   * before those bytes can change (when the capture reader moves on to its next chunk), so a record
+   * or head that the next segments of the same chunk complete is never copied.
+   */
+  settleLater(q: ByteQueue): void;
 }
 
 export interface OpenOptions {

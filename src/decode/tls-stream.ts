@@ -189,10 +189,10 @@ class TlsDecoder implements StreamDecoder {
       if (off === chunk.length) return;
       if (off > 0) chunk = chunk.subarray(off);
     }
-    // Records are framed in the segment itself; only bytes left queued are copied (settle).
+    // Records are framed in the segment itself; only bytes still queued at settle() are copied.
     side.q.lend(chunk);
     this.frame(role, side, meta);
-    side.q.settle();
+    this.conn.settleLater(side.q);
   }
 
   /** Whole records off the side's queue. */
@@ -366,11 +366,11 @@ class TlsDecoder implements StreamDecoder {
     }
   }
 
-  /** `frag` may be a view into the segment (side.q lends it): only a message it leaves incomplete is copied (settle). */
+  /** `frag` may be a view into the segment (side.q lends it): only a message still incomplete at settle() is copied. */
   private handshakeBytes(role: Role, q: ByteQueue, frag: Buffer, meta: SegMeta, decrypted: boolean): void {
     q.lend(frag);
     this.handshakeMessages(role, q, meta, decrypted);
-    q.settle();
+    this.conn.settleLater(q);
   }
 
   private handshakeMessages(role: Role, q: ByteQueue, meta: SegMeta, decrypted: boolean): void {
