@@ -16,6 +16,18 @@ test('request and status lines, headers lower-cased', () => {
   assert.equal(wantsClose('HTTP/1.0', []), true);
 });
 
+test('a head ends at the first empty line: CRLF CRLF or bare LF LF, wherever the LFs fall', () => {
+  const bare = decodeHttp1Head(Buffer.from('xxHTTP/1.1 204 No Content\nServer: a\n\nbody\r\n\r\n'), 2);
+  assert.ok(bare.ok && bare.value.kind === 'response');
+  assert.deepEqual(bare.value.headers, [['server', 'a']]);
+  assert.equal(bare.next, 'xxHTTP/1.1 204 No Content\nServer: a\n\n'.length);
+  const mixed = decodeHttp1Head(Buffer.from('GET / HTTP/1.1\r\nA: 1\n\r\nrest\n\n'), 0);
+  assert.ok(mixed.ok);
+  assert.equal(mixed.next, 'GET / HTTP/1.1\r\nA: 1\n\r\n'.length);
+  // A lone CR is not a line end.
+  assert.ok(!decodeHttp1Head(Buffer.from('GET / HTTP/1.1\r\nA: 1\r\r\r'), 0).ok);
+});
+
 test('every prefix of a head is truncated; garbage is malformed', () => {
   const full = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
   for (let n = 0; n < full.length; n++) {
