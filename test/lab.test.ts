@@ -12,7 +12,7 @@ const INCIDENTS = path.join(REPO, 'samples/incidents');
 const REQUIRED = [
   'refused', 'upstream-reset', 'premature-close', 'connect-timeout', 'tls-version', 'tls-alpn', 'tls-cert',
   'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'port-exhaustion',
-  'client-abort', 'read-timeout', 'healthy',
+  'client-abort', 'read-timeout', 'unreachable', 'healthy',
 ];
 // DESIGN.md §3
 const CAUSES = new Set([
@@ -22,7 +22,7 @@ const CAUSES = new Set([
 ]);
 const ORIGINS = new Set(['client', 'proxy', 'network', 'upstream', 'unknown']);
 const FIRST_KINDS = new Set([
-  'tcp.rst', 'tcp.syn_timeout', 'tcp.fin', 'tcp.data', 'tls.alert', 'http2.goaway', 'http2.rst_stream', 'nginx.error',
+  'tcp.rst', 'tcp.syn_timeout', 'tcp.fin', 'tcp.data', 'tls.alert', 'http2.goaway', 'http2.rst_stream', 'icmp.unreachable', 'nginx.error',
 ]);
 
 interface Truth {
@@ -138,10 +138,10 @@ for (const dir of dirs) {
     assert.ok(t.first.filter, 'a frame-based first event carries the tshark filter it was found with');
     const rows = tshark(src, t.tshark_args, t.first.filter, [
       'frame.number', 'frame.time_epoch', 'tcp.flags.reset', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin',
-      'tcp.len', 'tls.record.content_type', 'http2.type',
+      'tcp.len', 'tls.record.content_type', 'http2.type', 'icmp.type',
     ]);
     assert.ok(rows.length > 0, `no frame matches '${t.first.filter}' in ${t.first.source}`);
-    const [num, epoch, rst, syn, ack, fin, len, ctype, h2type] = rows[0];
+    const [num, epoch, rst, syn, ack, fin, len, ctype, h2type, icmpType] = rows[0];
     assert.equal(Number(num), t.first.frame, `the first frame matching '${t.first.filter}' is ${num}, truth says ${t.first.frame}`);
     assert.equal(epochToIso(epoch), t.first.time, 'first.time is the frame time');
     const truthy = (v: string | undefined) => v === '1' || v === 'True';
@@ -153,6 +153,7 @@ for (const dir of dirs) {
       case 'tls.alert': assert.ok(has(ctype, '21'), `frame ${num} is not a TLS alert (content types ${ctype})`); break;
       case 'http2.goaway': assert.ok(has(h2type, '7'), `frame ${num} has no GOAWAY (types ${h2type})`); break;
       case 'http2.rst_stream': assert.ok(has(h2type, '3'), `frame ${num} has no RST_STREAM (types ${h2type})`); break;
+      case 'icmp.unreachable': assert.equal(icmpType, '3', `frame ${num} is not an ICMP destination unreachable`); break;
       default: assert.fail(`unexpected first.kind ${t.first.kind}`);
     }
   });
