@@ -12,7 +12,7 @@ const INCIDENTS = path.join(REPO, 'samples/incidents');
 const REQUIRED = [
   'refused', 'upstream-reset', 'premature-close', 'connect-timeout', 'tls-version', 'tls-alpn', 'tls-cert',
   'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'port-exhaustion',
-  'client-abort', 'read-timeout', 'unreachable', 'healthy',
+  'client-abort', 'read-timeout', 'unreachable', 'no-live-upstreams', 'healthy',
 ];
 // DESIGN.md §3
 const CAUSES = new Set([

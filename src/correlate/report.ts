@@ -5,7 +5,7 @@ import { OTHER_UPSTREAMS, type Correlator } from './correlator.js';
 import { LIMITS } from '../limits.js';
 import type { Incident } from '../report.js';
 import type { IngestOptions } from '../ingest/types.js';
-import { isoTime, zoneName } from '../time.js';
+import { isoTime, parseIso, zoneName } from '../time.js';
 import { VERSION } from '../version.js';
 
 export interface SkewInfo {
@@ -64,9 +64,11 @@ export function buildReport(
     assumptions.push(`Failures went to ${m.size - (past ? 1 : 0)}${past ? ' or more (past LIMITS.MAX_UPSTREAM_ROWS)' : ''} upstreams; by_upstream lists the ${shown.length} with the most failures and sums the rest in "${OTHER_UPSTREAMS}" (LIMITS.MAX_REPORT_UPSTREAM_ROWS).`);
     return [...shown, other].sort(byCount).map(strip);
   };
-  // The verdict: the incident that started it — the earliest; among equals, the better-supported.
+  // The verdict: the incident that started it — the earliest; among equal starts (log lines to the second
+  // make many incidents start at the same .000000), the one whose first packet came first; then the better-supported.
   const verdict = incidents.length
-    ? [...incidents].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || b.confidence_score - a.confidence_score)[0]
+    ? [...incidents].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || firstPacketUs(a) - firstPacketUs(b)
+      || b.confidence_score - a.confidence_score)[0]
     : null;
   return {
     tool: { name: 'resetscope', version: VERSION },
@@ -101,4 +103,14 @@ export function buildReport(
     anomalies: corr.anomalies,
     timeline: corr.timeline(verdict),
   };
+}
+
+/**
+ * When a capture frame is an incident's first evidence, its time (µs): what tells apart incidents that a
+ * second-resolution log line starts at the same instant. Infinity otherwise (a log line cannot say where
+ * in its second it happened).
+ */
+function firstPacketUs(i: Incident): number {
+  if (i.first.frame === undefined || i.first.time === null) return Infinity;
+  return parseIso(i.first.time)?.us ?? Infinity;
 }
