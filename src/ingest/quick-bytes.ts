@@ -101,7 +101,7 @@ export function isLogPrefix(buf: Buffer, pos: number): boolean {
 type Quick = NonNullable<CompiledFormat['quick']>;
 
 /**
- * The quick anchors of the built-in text formats (envoy/istio-formats.ts; test/split-speculate.test.ts
+ * The quick anchors of the built-in text formats (envoy/istio-formats.ts; test/quick-guess.test.ts
  * checks this list against them). A framing worker started before the CLI has loaded guesses among
  * these to begin before the main thread has told it anything (text-worker.ts, speculative start).
  */

@@ -14,8 +14,6 @@ import { unwrapLine } from './wrappers.js';
 import { isLogPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
 import { cutRanges } from './split-ranges.js';
 
-export { cutRanges, lineBoundary } from './split-ranges.js';
-
 const EXAMPLE_CHARS = 200;
 
 /** Lines of `head` for sniffing: the first `max` non-empty lines, unwrapped; a last partial line is dropped unless complete. */
