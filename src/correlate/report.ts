@@ -64,12 +64,10 @@ export function buildReport(
     assumptions.push(`Failures went to ${m.size - (past ? 1 : 0)}${past ? ' or more (past LIMITS.MAX_UPSTREAM_ROWS)' : ''} upstreams; by_upstream lists the ${shown.length} with the most failures and sums the rest in "${OTHER_UPSTREAMS}" (LIMITS.MAX_REPORT_UPSTREAM_ROWS).`);
     return [...shown, other].sort(byCount).map(strip);
   };
+  linkNoHealthyUpstream(incidents);
   // The verdict: the incident that started it — the earliest; among equal starts (log lines to the second
   // make many incidents start at the same .000000), the one whose first packet came first; then the better-supported.
-  const verdict = incidents.length
-    ? [...incidents].sort((a, b) => (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || firstPacketUs(a) - firstPacketUs(b)
-      || b.confidence_score - a.confidence_score)[0]
-    : null;
+  const verdict = incidents.length ? [...incidents].sort(startOrder)[0] : null;
   return {
     tool: { name: 'resetscope', version: VERSION },
     verdict,
@@ -105,6 +103,11 @@ export function buildReport(
   };
 }
 
+/** Incidents in the order they started: by start; on equal starts by first packet; then the better-supported first. */
+export function startOrder(a: Incident, b: Incident): number {
+  return (a.start_us ?? Infinity) - (b.start_us ?? Infinity) || firstPacketUs(a) - firstPacketUs(b) || b.confidence_score - a.confidence_score;
+}
+
 /**
  * When a capture frame is an incident's first evidence, its time (µs): what tells apart incidents that a
  * second-resolution log line starts at the same instant. Infinity otherwise (a log line cannot say where
@@ -113,4 +116,26 @@ export function buildReport(
 function firstPacketUs(i: Incident): number {
   if (i.first.frame === undefined || i.first.time === null) return Infinity;
   return parseIso(i.first.time)?.us ?? Infinity;
+}
+
+/** How long before a "no healthy upstream" incident an earlier failure may have taken the servers out (nginx fail_timeout is 10 s, Envoy's outlier ejection 30 s). */
+const EJECTION_WINDOW_US = 60_000_000;
+
+/**
+ * nginx's "no live upstreams" and Envoy's UH (no healthy upstream) are what a proxy says after it has taken
+ * every server of a group out, and the failures that did it are the cause. Such an incident names the other
+ * incidents that failed up to EJECTION_WINDOW_US before it started (details.after_incidents) and says so.
+ */
+export function linkNoHealthyUpstream(incidents: Incident[]): void {
+  for (const i of incidents) {
+    if (i.cause !== 'no_healthy_upstream' || i.start_us === null) continue;
+    const start = i.start_us;
+    const before = incidents.filter((o) => o !== i && o.cause !== 'no_healthy_upstream' && o.start_us !== null && o.start_us <= start
+      && start - (o.end_us ?? o.start_us) <= EJECTION_WINDOW_US).sort(startOrder);
+    if (!before.length) continue;
+    const named = before.slice(0, 5).map((o) => `${o.id} (${o.cause}, ${o.upstream ?? 'unknown upstream'})`).join(', ');
+    const more = before.length > 5 ? ` and ${before.length - 5} more` : '';
+    i.explanation += ` It followed failures that take servers out of a group: ${named}${more}; look there for the cause.`;
+    i.details.after_incidents = before.map((o) => o.id);
+  }
 }
