@@ -11,7 +11,7 @@ import { REPO } from './helpers.js';
 const INCIDENTS = path.join(REPO, 'samples/incidents');
 const REQUIRED = [
   'refused', 'upstream-reset', 'premature-close', 'connect-timeout', 'tls-version', 'tls-alpn', 'tls-cert',
-  'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'port-exhaustion',
+  'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'middlebox-reset-midstream', 'port-exhaustion',
   'client-abort', 'read-timeout', 'unreachable', 'no-live-upstreams', 'healthy',
 ];
 // DESIGN.md §3

@@ -4,6 +4,7 @@
 // Modes:
 //   ok        HTTP/1.1 200 for everything (ARG: keepAliveTimeout ms, default 5000)
 //   slow      HTTP/1.1 200 after ARG ms (default 3000)
+//   stream    HTTP/1.1 200, a body of ARG KiB (default 2048) written 32 KiB every 20 ms
 //   reset     TCP: read the request, then RST (socket.resetAndDestroy(), SO_LINGER 0)
 //   close     TCP: read the request, then FIN without a byte of response
 //   hold      TCP: read the request, never answer (the lab kills it)
@@ -60,6 +61,22 @@ switch (mode) {
       req.resume();
       const t = setTimeout(() => res.end(body('slow ok')), delay);
       res.on('close', () => clearTimeout(t));
+    });
+    server.listen(port, host, ready);
+    break;
+  }
+  case 'stream': {
+    const chunks = Math.ceil(Number(arg || 2048) / 32);
+    const chunk = Buffer.alloc(32 * 1024, 'x');
+    server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(chunks * chunk.length) });
+      let sent = 0;
+      const t = setInterval(() => {
+        if (sent++ >= chunks) { clearInterval(t); res.end(); return; }
+        res.write(chunk);
+      }, 20);
+      res.on('close', () => clearInterval(t));
     });
     server.listen(port, host, ready);
     break;
