@@ -89,6 +89,24 @@ net_up() {
   note "topology: client 10.200.1.2 -> proxy 10.200.1.1|10.200.2.1 -> router 10.200.2.2|10.200.3.1 -> upstream 10.200.3.2 (network namespaces + veth, lab/lib.sh net_up)"
 }
 
+# net_up_ip6 : also IPv6 from the proxy on: proxy fd00:200:2::1 -> router fd00:200:2::2|fd00:200:3::1 -> upstream
+# fd00:200:3::2 (the client side stays IPv4). Addresses without DAD, so they work at once; the captures'
+# default filter (tcp or icmp) keeps neighbour discovery and router solicitations (ICMPv6) out.
+net_up_ip6() {
+  local p=${NS[proxy]} r=${NS[router]} u=${NS[upstream]}
+  for n in "$p" "$r" "$u"; do ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.eth0.disable_ipv6=0; done
+  ip netns exec "$p" sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+  ip netns exec "$r" sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+  ip -n "$p" -6 addr add fd00:200:2::1/64 dev eth1 nodad
+  ip -n "$r" -6 addr add fd00:200:2::2/64 dev eth0 nodad
+  ip -n "$r" -6 addr add fd00:200:3::1/64 dev eth1 nodad
+  ip -n "$u" -6 addr add fd00:200:3::2/64 dev eth0 nodad
+  ip -n "$p" -6 route add default via fd00:200:2::2
+  ip -n "$u" -6 route add default via fd00:200:3::1
+  Q proxy ip -6 route get fd00:200:3::2 >/dev/null || die "no IPv6 route proxy -> upstream"
+  note "IPv6 from the proxy on: proxy fd00:200:2::1 -> router fd00:200:2::2|fd00:200:3::1 -> upstream fd00:200:3::2 (lab/lib.sh net_up_ip6)"
+}
+
 # capture ROLE IFACE FILE [BPF] : tcpdump in ROLE's namespace, waits until it listens.
 capture() {
   local role=$1 ifc=$2 file=$3 bpf=${4:-tcp or icmp}

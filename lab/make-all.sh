@@ -6,8 +6,8 @@
 set -uo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$LAB/.." && pwd)
-ALL=(refused upstream-reset premature-close connect-timeout tls-version tls-alpn tls-cert tls-to-plaintext
-     h2c-mismatch goaway rst-stream idle-race middlebox-reset middlebox-reset-midstream port-exhaustion client-abort read-timeout unreachable no-live-upstreams healthy)
+ALL=(refused refused-ipv6 upstream-reset premature-close connect-timeout tls-version tls-alpn tls-cert tls-to-plaintext
+     h2c-mismatch goaway rst-stream idle-race middlebox-reset middlebox-reset-midstream middlebox-reset-ipv6 port-exhaustion client-abort read-timeout unreachable no-live-upstreams healthy)
 
 [ "$(id -u)" = 0 ] || { echo "make-all: needs root (ip netns, tcpdump, nft)" >&2; exit 2; }
 missing=()

@@ -10,8 +10,8 @@ import { REPO } from './helpers.js';
 
 const INCIDENTS = path.join(REPO, 'samples/incidents');
 const REQUIRED = [
-  'refused', 'upstream-reset', 'premature-close', 'connect-timeout', 'tls-version', 'tls-alpn', 'tls-cert',
-  'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'middlebox-reset-midstream', 'port-exhaustion',
+  'refused', 'refused-ipv6', 'upstream-reset', 'premature-close', 'connect-timeout', 'tls-version', 'tls-alpn', 'tls-cert',
+  'tls-to-plaintext', 'h2c-mismatch', 'goaway', 'rst-stream', 'idle-race', 'middlebox-reset', 'middlebox-reset-midstream', 'middlebox-reset-ipv6', 'port-exhaustion',
   'client-abort', 'read-timeout', 'unreachable', 'no-live-upstreams', 'healthy',
 ];
 // DESIGN.md §3
@@ -101,7 +101,7 @@ for (const dir of dirs) {
     assert.ok(t.cause === null || CAUSES.has(t.cause), `cause ${t.cause}`);
     assert.ok(t.origin === null || ORIGINS.has(t.origin), `origin ${t.origin}`);
     assert.equal(t.cause === null, t.first === null, 'a failure has a first event, a baseline has none');
-    assert.match(t.upstream, /^\d{1,3}(\.\d{1,3}){3}:\d+$/);
+    assert.match(t.upstream, /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]):\d+$/);
     assert.doesNotThrow(() => new Intl.DateTimeFormat('en', { timeZone: t.tz }), `tz ${t.tz}`);
     assert.ok(['lab', 'combined'].includes(t.access_log_format.name));
     assert.ok(t.expected_kinds.length > 0 && t.expected_kinds.every((k) => /^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(k)), 'expected_kinds');

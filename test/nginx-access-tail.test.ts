@@ -36,8 +36,9 @@ test('every lab access.log: upstream, status, times and request id come out of t
       lines++;
       const toks = tailText.split(' ');
       assert.equal(ev.request_id, toks[toks.length - 1], line);
-      // An address, or the upstream group's name when no server was tried (no-live-upstreams: "backend").
-      assert.ok(typeof ev.upstream === 'string' && /^(10\.200\.3\.2:\d+|[A-Za-z_][\w.-]*)$/.test(ev.upstream), line);
+      // An address (IPv4, or IPv6 in brackets), or the upstream group's name when no server was tried
+      // (no-live-upstreams: "backend").
+      assert.ok(typeof ev.upstream === 'string' && /^(10\.200\.3\.2:\d+|\[fd00:200:3::2\]:\d+|[A-Za-z_][\w.-]*)$/.test(ev.upstream), line);
       assert.equal((ev.upstream_status as unknown[]).length, (ev.upstream_addr as unknown[]).length, line);
       assert.equal(typeof ev.request_time, 'number', line);
       assert.equal(ev.tail, undefined, `nothing left over: ${line}`);

@@ -47,6 +47,8 @@ const HOST_TTL_MIN_PACKETS = 3;
 const HOST_IP_ID_MIN_STEPS = 3;
 
 const seqDelta = (a: number, b: number) => ((a - b) | 0);
+/** What the field is called: IPv4's TTL is IPv6's hop limit (RFC 8200 §3). */
+const ttlName = (version: number) => (version === 6 ? 'hop limit' : 'TTL');
 /** `id` is a step (0 < step <= 256, mod 2^16) of a sequential IP-ID counter last at `last`. */
 const ipIdStep = (id: number, last: number) => {
   const d = (id - last) & 0xffff;
@@ -655,7 +657,8 @@ export class FlowTracker {
     // RST bookkeeping needs the state before this packet.
     if (flags & RST) this.onRst(f, ep, peer, pkt, ip, t, captured, len);
     else if (ep.rstTtl >= 0 && f.middlebox === null && ip.ttl !== ep.rstTtl && (flags & SYN || len > 0)) {
-      f.middlebox = `${ep.text} kept sending (${flags & SYN ? 'SYN' : 'data'} in frame ${pkt.frame}, TTL ${ip.ttl}) after its RST with TTL ${ep.rstTtl}: that RST was not sent by this host`;
+      const ttl = ttlName(ip.version);
+      f.middlebox = `${ep.text} kept sending (${flags & SYN ? 'SYN' : 'data'} in frame ${pkt.frame}, ${ttl} ${ip.ttl}) after its RST with ${ttl} ${ep.rstTtl}: that RST was not sent by this host`;
     }
     if ((flags & (SYN | ACK)) === SYN) {
       ep.synNoAck = true;
@@ -859,7 +862,8 @@ export class FlowTracker {
     let strong = reasons.length > 0;
     if (ep.baseCount > 0) {
       if (Math.abs(ip.ttl - ep.ttlLast) >= TTL_MISMATCH && (ip.ttl < ep.ttlMin || ip.ttl > ep.ttlMax)) {
-        reasons.push(`TTL ${ip.ttl}, but ${ep.text} sent its ${ep.baseCount} earlier packet(s) with TTL ${ep.ttlMin === ep.ttlMax ? ep.ttlLast : `${ep.ttlMin}-${ep.ttlMax}`}`);
+        const ttl = ttlName(ip.version);
+        reasons.push(`${ttl} ${ip.ttl}, but ${ep.text} sent its ${ep.baseCount} earlier packet(s) with ${ttl} ${ep.ttlMin === ep.ttlMax ? ep.ttlLast : `${ep.ttlMin}-${ep.ttlMax}`}`);
         strong = true;
       }
       let weak = 0;
@@ -881,7 +885,8 @@ export class FlowTracker {
     // Across flows: the host's TTL, established by its other packets in this capture.
     const host = ep.host ?? this.hosts.get(ip.version === 4 ? ep.ip4 : ep.ip6) ?? null;
     if (host !== null && !strong && host.ttlEstablished && ip.ttl !== host.ttl) {
-      const what = `TTL ${ip.ttl}, but ${ip.version === 4 ? ipv4Text(ep.ip4) : ipv6Text(ep.ip6)} sent its ${host.ttlCount} earlier packet(s) in this capture (${host.flows} flow(s)) all with TTL ${host.ttl}`;
+      const ttl = ttlName(ip.version);
+      const what = `${ttl} ${ip.ttl}, but ${ip.version === 4 ? ipv4Text(ep.ip4) : ipv6Text(ep.ip6)} sent its ${host.ttlCount} earlier packet(s) in this capture (${host.flows} flow(s)) all with ${ttl} ${host.ttl}`;
       if (ep.baseCount > 0) {
         // This flow's own packets from the sender came over the host's one path (ECMP and load
         // balancers pin a flow to a path): the RST did not.
