@@ -14,6 +14,8 @@ export interface OpenedInput {
   /** Bytes on disk (compressed size for .gz); null for stdin and pipes. */
   size: number | null;
   compressed: boolean;
+  /** Text that was UTF-16 (it began with a byte order mark) and is handed on as UTF-8: byte offsets are not the file's. */
+  transcoded: 'utf-16le' | 'utf-16be' | null;
   /** The first bytes of the (decompressed) content, for sniffing. */
   head: Buffer;
   /** Whether the whole content fits in `head` (end of input reached while peeking). */
@@ -131,6 +133,14 @@ export async function openInput(name: string): Promise<OpenedInput> {
   } else {
     content = rawChunks();
   }
+  let transcoded: OpenedInput['transcoded'] = null;
+  try {
+    const t = await utf16AsUtf8(content);
+    content = t.content;
+    transcoded = t.encoding;
+  } catch (err) {
+    throw ioError(name, err);
+  }
 
   const head: Buffer[] = [];
   let headLen = 0;
@@ -184,7 +194,7 @@ export async function openInput(name: string): Promise<OpenedInput> {
   }
   const chunks = Object.assign(all(), { [LEND_CHUNKS]: () => { if (!compressed) lend(); } });
   return {
-    name, size, compressed, complete,
+    name, size, compressed, transcoded, complete,
     head: head.length === 1 ? head[0] : Buffer.concat(head),
     chunks,
     rawBytesRead: () => rawBytes,
@@ -192,6 +202,59 @@ export async function openInput(name: string): Promise<OpenedInput> {
     close: async () => {
       await content.return?.();
       await rawIt.return?.();
+    },
+  };
+}
+
+/**
+ * Text saved as UTF-16 with a byte order mark (FF FE or FE FF: what Windows PowerShell 5's `>` and
+ * Out-File write, e.g. `kubectl logs ... > envoy.log`) is decoded and handed on as UTF-8, so every
+ * ingester reads it as it would the UTF-8 file. Anything else (no such mark: UTF-8 text, a capture,
+ * which never begins with these bytes) is passed through untouched. Reads the first chunk to tell.
+ */
+async function utf16AsUtf8(src: AsyncIterator<Buffer>): Promise<{ content: AsyncIterator<Buffer>; encoding: OpenedInput['transcoded'] }> {
+  const first = await src.next();
+  const b = first.done ? undefined : first.value;
+  const encoding = b && b.length >= 2 ? (b[0] === 0xff && b[1] === 0xfe ? 'utf-16le' : b[0] === 0xfe && b[1] === 0xff ? 'utf-16be' : null) : null;
+  if (encoding === null) {
+    let pendingFirst: IteratorResult<Buffer> | undefined = first;
+    return {
+      encoding,
+      content: {
+        next: () => {
+          const r = pendingFirst;
+          pendingFirst = undefined;
+          return r ? Promise.resolve(r) : src.next();
+        },
+        return: async () => (src.return ? src.return() : { done: true, value: undefined }),
+      },
+    };
+  }
+  // The decoder drops the mark and keeps a code unit or surrogate cut by a chunk's end for the next one.
+  const decoder = new TextDecoder(encoding);
+  let pending: Buffer | undefined = b;
+  let ended = false;
+  return {
+    encoding,
+    content: {
+      async next(): Promise<IteratorResult<Buffer>> {
+        for (;;) {
+          if (ended) return { done: true, value: undefined };
+          let text: string;
+          if (pending !== undefined) {
+            text = decoder.decode(pending, { stream: true });
+            pending = undefined;
+          } else {
+            const r = await src.next();
+            if (r.done) {
+              ended = true;
+              text = decoder.decode();
+            } else text = decoder.decode(r.value, { stream: true });
+          }
+          if (text.length) return { done: false, value: Buffer.from(text, 'utf8') };
+        }
+      },
+      return: async () => (src.return ? src.return() : { done: true, value: undefined }),
     },
   };
 }

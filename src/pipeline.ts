@@ -100,7 +100,7 @@ async function* runSource(run: SourceRun, options: PipelineOptions, keyStore?: K
   }
   const binCtx = options.captureAllFlows && options.failuresOnly ? { ...ctx, options: { ...ctx.options, failuresOnly: false } } : ctx;
   // A regular file may be framed on a worker thread (readTextEvents' split mode; same events).
-  const split = input.name !== '-' && !input.compressed && input.size !== null
+  const split = input.name !== '-' && !input.compressed && !input.transcoded && input.size !== null
     ? { path: input.name, size: input.size, close: () => input.close() } : undefined;
   const events = format.kind === 'text' ? readTextEvents(input.chunks, format, ctx, textFallbacks(format), split) : format.open(input.chunks, binCtx);
   try {

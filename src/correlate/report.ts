@@ -40,6 +40,7 @@ export function buildReport(
     if (s && s.us !== 0 && s.source === 'given') assumptions.push(`Clock of ${r.input.name} shifted by ${(s.us / 1e6).toFixed(6)} s (${s.source}${s.basis ? `: ${s.basis}` : ''}${s.confidence ? `, ${s.confidence} confidence` : ''}).`);
     if (r.format && r.confidence < 0.6 && r.confidence < 1) assumptions.push(`${r.input.name} read as ${r.format.name} (sniffed with ${Math.round(r.confidence * 100)}% confidence; --input-format overrides).`);
     if (!r.format) assumptions.push(`${r.input.name}: format not recognized; its lines were counted as skipped.`);
+    if (r.input.transcoded) assumptions.push(`${r.input.name} is ${r.input.transcoded.toUpperCase()} text (it starts with a byte order mark): read as UTF-8, line numbers as in the file.`);
   }
   assumptions.push(...extraAssumptions);
   assumptions.push(...corr.limitNotes());

@@ -19,6 +19,7 @@ const EXAMPLE_CHARS = 200;
 /** Lines of `head` for sniffing: the first `max` non-empty lines, unwrapped; a last partial line is dropped unless complete. */
 export function sniffLines(head: Buffer, complete: boolean, max = 50): string[] {
   let text = head.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark (see readTextEvents)
   if (!complete) {
     const cut = text.lastIndexOf('\n');
     text = cut >= 0 ? text.slice(0, cut) : text;
@@ -105,6 +106,8 @@ export async function* readTextEvents(
 
   /** Full path for one line (lineNo already counted, newline and CR already removed, non-empty). */
   const handleLine = (line: string, out: Event[], suspectUtf8: boolean) => {
+    // A UTF-8 byte order mark (Windows editors, PowerShell 7's utf8BOM) is not part of the first line.
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (hasControl(line) && (line.indexOf('\0') >= 0 || looksBinary(line))) {
       skipLine(ctx, out, 'binary', lineNo, line);
       return;

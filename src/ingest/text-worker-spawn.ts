@@ -100,6 +100,7 @@ export function prespawnForArgs(args: string[]): boolean {
       const fd = fs.openSync(a, 'r');
       try { fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
       if (head[0] === 0x1f && head[1] === 0x8b) continue; // gzip: read on the main thread
+      if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) continue; // UTF-16: decoded on the main thread (input.ts)
       if (sniffCapture(head) !== undefined) continue; // a capture: not framed as lines
       prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))), { path: a, size: st.size });
       return true;
