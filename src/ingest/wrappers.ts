@@ -7,6 +7,9 @@
 //   Docker json-file           `{"log":"<line>\n","stream":"stdout","time":"2024-...Z"}`
 //   CRI (containerd, CRI-O)    `2024-07-20T07:09:48.471209278Z stdout F <line>` (`P` = partial line)
 //   grep -n                    `3236824:<line>` / `3236824-<line>` (only before `[` or `{`)
+//   journald / syslog          `Nov 21 10:03:25 vm envoy[5031]: <line>` and every `journalctl -o short*` time
+//                              (`-precise`, `-iso`, `-iso-precise`, `-full`, `-unix`, `--no-hostname`); `<PRI>` first
+//                              when read off the wire (nginx `error_log syslog:`, RFC 3164)
 // Wrappers nest (compose prefix + timestamp, kubectl prefix + timestamp); they are peeled in a loop.
 import { parseIso } from '../time.js';
 
@@ -20,7 +23,7 @@ export interface Unwrapped {
   stream?: string;
   /** A partial line (CRI `P`, Docker json-file without a trailing newline): the next one continues it. */
   partial?: boolean;
-  /** Which wrappers were removed, outermost first (`compose`, `timestamp`, `cri`, `docker-json`, `kubectl-prefix`, `stern`, `grep-n`). */
+  /** Which wrappers were removed, outermost first (`compose`, `timestamp`, `cri`, `docker-json`, `kubectl-prefix`, `stern`, `grep-n`, `syslog`). */
   wrappers?: string[];
 }
 
@@ -33,6 +36,12 @@ const COMPOSE_RE = /^([A-Za-z0-9][\w.-]*) +\| ?/;
 // such as "upstream connect error ..." is never taken for `pod container`.
 const STERN_RE = /^([a-z0-9][a-z0-9.]*(?:-[a-z0-9.]+)+) ([a-z0-9](?:[a-z0-9-]*[a-z0-9])?) (?=[[{"0-9])/;
 const GREP_N_RE = /^\d{1,10}[:-](?=[[{])/;
+// journalctl's short outputs (systemd 252, test/fixtures/journald) and RFC 3164: a time, the host (not with
+// --no-hostname), the identifier with its pid, `: `. Group 1: an ISO time, 2: epoch seconds (the only ones with a date).
+const SYSLOG_RE = new RegExp('^(?:<\\d{1,3}>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,6})?'
+  + '|(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,9})?(?:Z|[+-]\\d\\d:?\\d\\d))'
+  + '|[A-Z][a-z]{2} \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,6})? [A-Za-z][\\w+-]*'
+  + '|(\\d{9,10}\\.\\d{6})) (?:(\\S+) )?([A-Za-z0-9_][\\w.@-]*)(?:\\[\\d+\\])?: ');
 const ANSI_RE = /\x1b\[[0-9;]*[A-Za-z]/g;
 const LEVEL_RE = /^(trace|debug|info|warn|warning|error|critical|fatal|notice)\b/i;
 
@@ -62,6 +71,14 @@ export function unwrapLine(line: string): Unwrapped {
       if (d.stream) out.stream = d.stream;
       if (d.partial) out.partial = true;
       s = d.log;
+      continue;
+    }
+    if ((c === 60 /* < */ || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)) && (m = SYSLOG_RE.exec(s))) {
+      wrappers.push('syslog');
+      if (m[1]) setTime(m[1]);
+      else if (m[2] && out.collectorTimeUs === undefined) out.collectorTimeUs = Math.round(Number(m[2]) * 1e6);
+      out.origin ??= m[3] ? `${m[3]}/${m[4]}` : m[4];
+      s = s.slice(m[0].length);
       continue;
     }
     if (c >= 48 && c <= 57) {
