@@ -112,6 +112,12 @@ export async function openInput(name: string): Promise<OpenedInput> {
   }
   const firstBuf = Buffer.concat(first);
   const compressed = firstBuf.length >= 2 && firstBuf[0] === GZIP_MAGIC[0] && firstBuf[1] === GZIP_MAGIC[1];
+  const other = otherCompression(firstBuf);
+  if (other) {
+    await rawIt.return?.();
+    const feed = name === '-' ? `… | ${other.tool} -dc | resetscope analyze -` : `${other.tool} -dc ${name} | resetscope analyze -`;
+    throw new UserError('UNSUPPORTED_COMPRESSION', `${name}: compressed with ${other.name}, which resetscope does not read (gzip only): ${feed}`);
+  }
 
   async function* rawChunks(): AsyncGenerator<Buffer> {
     if (firstBuf.length) yield firstBuf;
@@ -257,6 +263,22 @@ async function utf16AsUtf8(src: AsyncIterator<Buffer>): Promise<{ content: Async
       return: async () => (src.return ? src.return() : { done: true, value: undefined }),
     },
   };
+}
+
+/**
+ * Compression formats we do not decompress, told by their magic bytes, so that a `.xz` / `.zst` capture or log
+ * gets a clear message and the command to feed it in, instead of being read as a text file of binary lines.
+ */
+const OTHER_COMPRESSION: { name: string; tool: string; magic: number[] }[] = [
+  { name: 'xz', tool: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { name: 'zstd', tool: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
+  // "BZh", the block size digit (any: -1), then the first block's magic (0x314159265359): text never looks like it.
+  { name: 'bzip2', tool: 'bzip2', magic: [0x42, 0x5a, 0x68, -1, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59] },
+  { name: 'lz4', tool: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18] },
+];
+
+function otherCompression(head: Buffer): { name: string; tool: string } | undefined {
+  return OTHER_COMPRESSION.find((c) => head.length >= c.magic.length && c.magic.every((b, i) => b < 0 || head[i] === b));
 }
 
 // Bytes per read: READ_CHUNK_BYTES (split-ranges.ts, where split mode's workers read it too): large enough

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BIN, CORPUS, readJsonl } from './helpers.js';
+import { BIN, CORPUS, REPO, readJsonl } from './helpers.js';
 
 function run(args: string[], input?: string | Buffer) {
   const r = spawnSync(process.execPath, [BIN, ...args], { input: input ?? '', encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
@@ -32,6 +32,18 @@ test('a missing file is one clear line on stderr and exit 2', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nope\.log: no such file or directory/);
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line, no stack');
+});
+
+test('a capture compressed with xz, bzip2, zstd or lz4 is one clear line naming it and how to pipe it in, exit 2', () => {
+  for (const [ext, tool] of [['xz', 'xz'], ['bz2', 'bzip2'], ['zst', 'zstd'], ['lz4', 'lz4']]) {
+    const file = path.join(REPO, 'test/fixtures/compressed', `refused.pcap.${ext}`);
+    const r = run(['analyze', file]);
+    assert.equal(r.code, 2, `${ext}: ${r.stderr}`);
+    assert.equal(r.stderr.trim(), `resetscope: ${file}: compressed with ${tool}, which resetscope does not read (gzip only): ${tool} -dc ${file} | resetscope analyze -`);
+    const piped = run(['events', '-'], fs.readFileSync(file) as unknown as string);
+    assert.equal(piped.code, 2);
+    assert.match(piped.stderr, new RegExp(`-: compressed with ${tool}.*… \\| ${tool} -dc \\| resetscope analyze -`));
+  }
 });
 
 test('an unknown option is a usage error (exit 2)', () => {
