@@ -92,10 +92,23 @@ export function isPodPrefix(buf: Buffer, pos: number): boolean {
   return buf[pos + 1] === 112 && buf[pos + 2] === 111 && buf[pos + 3] === 100 && buf[pos + 4] === 47;
 }
 
-/** `{"log":` at buf[pos] (docker json-file): a wrapper, so not a quick candidate. */
-export function isLogPrefix(buf: Buffer, pos: number): boolean {
-  return buf[pos + 1] === 34 && buf[pos + 2] === 108 && buf[pos + 3] === 111 && buf[pos + 4] === 103
-    && buf[pos + 5] === 34 && buf[pos + 6] === 58;
+/**
+ * A JSON collector wrapper at buf[pos] (`{` there): Docker json-file `{"log":`, Loki's logcli jsonl `{"labels":` /
+ * `{"line":` (wrappers.ts). Not a quick candidate: the line is inside.
+ */
+export function isJsonWrapperPrefix(buf: Buffer, pos: number): boolean {
+  if (buf[pos + 1] !== 34 /* " */ || buf[pos + 2] !== 108 /* l */) return false;
+  const c3 = buf[pos + 3];
+  if (c3 === 111 /* o */) return buf[pos + 4] === 103 && buf[pos + 5] === 34 && buf[pos + 6] === 58; // log":
+  if (c3 !== 97 /* a */ && c3 !== 105 /* i */) return false;
+  return c3 === 105
+    ? buf[pos + 4] === 110 && buf[pos + 5] === 101 && buf[pos + 6] === 34 && buf[pos + 7] === 58 // ine":
+    : buf[pos + 4] === 98 && buf[pos + 5] === 101 && buf[pos + 6] === 108 && buf[pos + 7] === 115 && buf[pos + 8] === 34 && buf[pos + 9] === 58; // abels":
+}
+
+/** isJsonWrapperPrefix on a string line. */
+export function isJsonWrapperLine(line: string): boolean {
+  return line.startsWith('{"log":') || line.startsWith('{"line":') || line.startsWith('{"labels":');
 }
 
 type Quick = NonNullable<CompiledFormat['quick']>;

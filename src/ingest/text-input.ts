@@ -11,7 +11,7 @@ import { LIMITS } from '../limits.js';
 import { LEND_CHUNKS } from '../input.js';
 import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
-import { isLogPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
+import { isJsonWrapperLine, isJsonWrapperPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
 import { cutRanges } from './split-ranges.js';
 
 const EXAMPLE_CHARS = 200;
@@ -171,7 +171,7 @@ export async function* readTextEvents(
       if (clean) {
         const c0 = buf[pos];
         // unwrapLine's own fast exits: these lines carry no wrapper.
-        if (((c0 === 91 /* [ */ && !isPodPrefix(buf, pos)) || (c0 === 123 /* { */ && !isLogPrefix(buf, pos)))
+        if (((c0 === 91 /* [ */ && !isPodPrefix(buf, pos)) || (c0 === 123 /* { */ && !isJsonWrapperPrefix(buf, pos)))
           && quick!(buf, pos, end, id)) { pos = nl + 1; continue; }
       }
       if (utf8 < 0) utf8 = isUtf8(buf.subarray(from, to)) ? 1 : 0;
@@ -471,13 +471,13 @@ function example(buf: Buffer, from: number, to: number): string {
 
 /**
  * Lines that `unwrapLine` would return unchanged, told from their first bytes: its own fast exits
- * (`[` but not `[pod/`, `{` but not `{"log":`) and NGINX's `YYYY/MM/DD ` head, which none of the
+ * (`[` but not `[pod/`, `{` but not a JSON wrapper's `{"log":` / `{"line":` / `{"labels":`) and NGINX's `YYYY/MM/DD ` head, which none of the
  * wrapper patterns can match (they need `YYYY-` or digits then `:`/`-`), when no ESC is there to strip.
  */
 function bareLine(line: string): boolean {
   const c0 = line.charCodeAt(0);
   if (c0 === 91) return !line.startsWith('[pod/');
-  if (c0 === 123) return !line.startsWith('{"log":');
+  if (c0 === 123) return !isJsonWrapperLine(line);
   return c0 >= 48 && c0 <= 57 && line.charCodeAt(4) === 47 /* / */ && isDigit4(line) && line.indexOf('\x1b') < 0;
 }
 

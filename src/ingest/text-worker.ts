@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../limits.js';
-import { BUILTIN_QUICK, findBytes, guessQuick, isLogPrefix, isPodPrefix, noFffd, quickBytes, quickSuccessBytes, sameQuick, type QuickBytes } from './quick-bytes.js';
+import { BUILTIN_QUICK, findBytes, guessQuick, isJsonWrapperPrefix, isPodPrefix, noFffd, quickBytes, quickSuccessBytes, sameQuick, type QuickBytes } from './quick-bytes.js';
 import { cutRanges, handOverGuess, READ_CHUNK_BYTES } from './split-ranges.js';
 import type { CompiledFormat } from '../envoy/format-compiler.js';
 
@@ -288,7 +288,7 @@ function skipSuccesses(buf: Buffer, s: number, to: number, q: QuickBytes, max: n
     if (end === s) break;
     const c0 = buf[s];
     // unwrapLine's own fast exits (`[` but not `[pod/`, `{` but not `{"log":`): these lines carry no wrapper.
-    if (!((c0 === 91 && !isPodPrefix(buf, s)) || (c0 === 123 && !isLogPrefix(buf, s)))) break;
+    if (!((c0 === 91 && !isPodPrefix(buf, s)) || (c0 === 123 && !isJsonWrapperPrefix(buf, s)))) break;
     if (hit < s) hit = findBytes(buf, q.before, s);
     if (!quickSuccessBytes(buf, s, end, q, hit)) break;
     lines++;

@@ -5,6 +5,8 @@
 //   stern                      `web-7d9c-x2x istio-proxy <line>` (ANSI colours stripped)
 //   docker compose logs [-t]   `envoy-1         | [2024-...Z ]<line>`
 //   Docker json-file           `{"log":"<line>\n","stream":"stdout","time":"2024-...Z"}`
+//   Loki logcli                `2024-07-20T07:09:48Z {app="envoy", pod="web-7d9c"}   <line>` (default output: labels
+//                              padded to one width) and `{"labels":{...},"line":"<line>","timestamp":"..."}` (--output jsonl)
 //   CRI (containerd, CRI-O)    `2024-07-20T07:09:48.471209278Z stdout F <line>` (`P` = partial line)
 //   grep -n                    `3236824:<line>` / `3236824-<line>` (only before `[` or `{`)
 //   journald / syslog          `Nov 21 10:03:25 vm envoy[5031]: <line>` and every `journalctl -o short*` time
@@ -12,6 +14,7 @@
 //                              when read off the wire (nginx `error_log syslog:`, RFC 3164)
 // Wrappers nest (compose prefix + timestamp, kubectl prefix + timestamp); they are peeled in a loop.
 import { parseIso } from '../time.js';
+import { isJsonWrapperLine } from './quick-bytes.js';
 
 export interface Unwrapped {
   line: string;
@@ -23,7 +26,7 @@ export interface Unwrapped {
   stream?: string;
   /** A partial line (CRI `P`, Docker json-file without a trailing newline): the next one continues it. */
   partial?: boolean;
-  /** Which wrappers were removed, outermost first (`compose`, `timestamp`, `cri`, `docker-json`, `kubectl-prefix`, `stern`, `grep-n`, `syslog`). */
+  /** Which wrappers were removed, outermost first (`compose`, `timestamp`, `cri`, `docker-json`, `kubectl-prefix`, `stern`, `grep-n`, `syslog`, `logcli-json`, `logcli-labels`). */
   wrappers?: string[];
 }
 
@@ -36,6 +39,9 @@ const COMPOSE_RE = /^([A-Za-z0-9][\w.-]*) +\| ?/;
 // such as "upstream connect error ..." is never taken for `pod container`.
 const STERN_RE = /^([a-z0-9][a-z0-9.]*(?:-[a-z0-9.]+)+) ([a-z0-9](?:[a-z0-9-]*[a-z0-9])?) (?=[[{"0-9])/;
 const GREP_N_RE = /^\d{1,10}[:-](?=[[{])/;
+const DATE_NEXT_RE = /^\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:/;
+// A Prometheus label set as logcli prints it (labels.String(): Go-quoted values), padded with spaces.
+const LOKI_LABELS_RE = /^\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:, )?)*\} +/;
 // journalctl's short outputs (systemd 252, test/fixtures/journald) and RFC 3164: a time, the host (not with
 // --no-hostname), the identifier with its pid, `: `. Group 1: an ISO time, 2: epoch seconds (the only ones with a date).
 const SYSLOG_RE = new RegExp('^(?:<\\d{1,3}>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,6})?'
@@ -50,7 +56,7 @@ export function unwrapLine(line: string): Unwrapped {
   const c0 = line.charCodeAt(0);
   // Fast exit for the common bare shapes: `[2024-` (Envoy), `{"` without "log" (JSON logs), `10.` (NGINX).
   if (c0 === 91 /* [ */ && !line.startsWith('[pod/')) return { line };
-  if (c0 === 123 /* { */ && !line.startsWith('{"log":')) return { line };
+  if (c0 === 123 /* { */ && !isJsonWrapperLine(line)) return { line };
   const out: Unwrapped = { line };
   let s = line;
   if (s.indexOf('\x1b') >= 0) s = s.replace(ANSI_RE, '');
@@ -73,6 +79,22 @@ export function unwrapLine(line: string): Unwrapped {
       s = d.log;
       continue;
     }
+    if (c === 123 && (s.startsWith('{"labels":') || s.startsWith('{"line":'))) {
+      const l = logcliJson(s);
+      if (!l) break;
+      wrappers.push('logcli-json');
+      if (l.time) setTime(l.time);
+      if (l.origin) out.origin ??= l.origin;
+      s = l.line;
+      continue;
+    }
+    if (c === 123 && wrappers.at(-1) === 'timestamp' && (m = LOKI_LABELS_RE.exec(s))) {
+      // logcli's default output: its RFC 3339 time (peeled just before), then the stream's labels.
+      wrappers.push('logcli-labels');
+      out.origin ??= lokiOrigin(m[0]);
+      s = s.slice(m[0].length);
+      continue;
+    }
     if ((c === 60 /* < */ || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)) && (m = SYSLOG_RE.exec(s))) {
       wrappers.push('syslog');
       if (m[1]) setTime(m[1]);
@@ -93,10 +115,11 @@ export function unwrapLine(line: string): Unwrapped {
       if ((m = TS_RE.exec(s))) {
         const rest = s.slice(m[0].length);
         // A log's own ISO time (3 digits, e.g. a custom Envoy format starting with %START_TIME%) is content:
-        // collector stamps are RFC3339Nano (more digits) or precede a bracketed/JSON line.
+        // collector stamps are RFC3339Nano (more digits) or precede a bracketed/JSON line or another
+        // date (the line's own: Istio's ISO time, NGINX's YYYY/MM/DD; logcli --no-labels writes that).
         const digits = m[2]?.length ?? 0;
         const rc = rest.charCodeAt(0);
-        if ((digits > 3 || rc === 91 || rc === 123) && !LEVEL_RE.test(rest)) {
+        if ((digits > 3 || rc === 91 || rc === 123 || DATE_NEXT_RE.test(rest)) && !LEVEL_RE.test(rest)) {
           wrappers.push('timestamp');
           setTime(m[1]);
           s = rest;
@@ -153,6 +176,32 @@ function dockerJson(s: string): { log: string; time?: string; stream?: string; p
   const partial = !log.endsWith('\n');
   if (!partial) log = log.slice(0, log.endsWith('\r\n') ? -2 : -1);
   return { log, time: typeof r.time === 'string' ? r.time : undefined, stream: typeof r.stream === 'string' ? r.stream : undefined, partial };
+}
+
+/** logcli --output jsonl: `{"labels":{...},"line":"...","timestamp":"..."}` (labels absent with --no-labels). */
+function logcliJson(s: string): { line: string; time?: string; origin?: string } | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+  if (!o || typeof o !== 'object') return undefined;
+  const r = o as Record<string, unknown>;
+  // Exactly logcli's keys: an access log in JSON that happens to have a "line" field is left alone.
+  if (typeof r.line !== 'string' || typeof r.timestamp !== 'string' || Object.keys(r).some((k) => k !== 'line' && k !== 'timestamp' && k !== 'labels')) return undefined;
+  const labels = r.labels && typeof r.labels === 'object' ? (r.labels as Record<string, unknown>) : {};
+  const name = ['pod', 'container', 'instance', 'app', 'job'].map((k) => labels[k]).find((v) => typeof v === 'string') as string | undefined;
+  return { line: r.line, time: r.timestamp, origin: name };
+}
+
+/** A useful name from a logcli label set text: pod, container, instance, app or job. */
+function lokiOrigin(labels: string): string | undefined {
+  for (const k of ['pod', 'container', 'instance', 'app', 'job']) {
+    const m = new RegExp(`[{ ]${k}="((?:[^"\\\\]|\\\\.)*)"`).exec(labels);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 /**
