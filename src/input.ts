@@ -150,6 +150,8 @@ export async function openInput(name: string): Promise<OpenedInput> {
 
   const head: Buffer[] = [];
   let headLen = 0;
+  /** Sizes of the all-zero chunks read before the head (see allZero). */
+  const zeroLead: number[] = [];
   let complete = false;
   // stdin and pipes (`kubectl logs -f | resetscope analyze -`) may trickle for hours: once a whole line
   // is there, a short silence ends the peek and the format is sniffed on what arrived.
@@ -176,6 +178,12 @@ export async function openInput(name: string): Promise<OpenedInput> {
         r = await p;
       }
       if (r.done) { complete = true; break; }
+      if (headLen === 0 && allZero(r.value)) {
+        // A hole of zeros at the start (a log truncated under its writer: text-input.ts nul_padding) is not
+        // sniffed: the lines after it are. Its chunks are given back as zeros of the same sizes.
+        zeroLead.push(r.value.length);
+        continue;
+      }
       head.push(r.value); headLen += r.value.length;
       if (!sawLine && r.value.includes(10)) sawLine = true;
     }
@@ -183,6 +191,7 @@ export async function openInput(name: string): Promise<OpenedInput> {
     throw ioError(name, err);
   }
   async function* all(): AsyncGenerator<Buffer> {
+    for (const n of zeroLead) yield Buffer.alloc(n);
     for (const h of head) yield h;
     if (complete) return;
     for (;;) {
@@ -263,6 +272,16 @@ async function utf16AsUtf8(src: AsyncIterator<Buffer>): Promise<{ content: Async
       return: async () => (src.return ? src.return() : { done: true, value: undefined }),
     },
   };
+}
+
+const ZEROS = Buffer.alloc(READ_CHUNK_BYTES);
+/** Every byte of `b` is 0 (memcmp against zeros, a slice at a time). */
+function allZero(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i += ZEROS.length) {
+    const part = b.subarray(i, Math.min(b.length, i + ZEROS.length));
+    if (!part.equals(ZEROS.subarray(0, part.length))) return false;
+  }
+  return b.length > 0;
 }
 
 /**

@@ -146,6 +146,15 @@ test('NUL bytes: binary line skipped, even when it looks like a success', async 
   });
 });
 
+test('NULs before text at a line start (a copytruncate hole) are passed over with one nul_padding, at every split', async () => {
+  await check(B('\0\0\0\0[x] a\n[x] b\n\0\0\0\n\0\0[x] c\n'), (r) => {
+    assert.deepEqual(r.seen, [{ line: 1, text: '[x] a' }, { line: 2, text: '[x] b' }, { line: 4, text: '[x] c' }]);
+    assert.deepEqual(r.skips, ['binary@3'], 'NULs up to a newline stay a binary line');
+    assert.equal(r.anomalies.nul_padding, 2, 'one per run that text follows');
+    assert.equal(r.lines, 4);
+  });
+});
+
 test('a line of mostly control characters is binary; a stray ESC or CR inside a line is not', async () => {
   const ctl = '\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c';
   await check(B(`[x] ${ctl}\n[x] a\x1b[0m b\r c\n`), (r) => {

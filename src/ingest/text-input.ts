@@ -103,6 +103,36 @@ export async function* readTextEvents(
   /** Inside a line longer than MAX_LINE_BYTES: drop bytes until its newline. */
   let discarding = false;
   let discardStart = '';
+  /**
+   * NUL bytes where a line should start, followed by text: a log truncated while its writer kept its file
+   * offset (logrotate's copytruncate leaves a hole of zeros, often megabytes, then the writer's next line).
+   * They are passed over so that line is read, and reported (nul_padding) once the text after them is seen.
+   * NULs up to a newline (or the end) stay what they were: a binary line. `nulRun` counts a run that a chunk's
+   * end has cut before anything told which it is.
+   */
+  let nulRun = 0;
+  const skipNuls = (buf: Buffer, pos: number, end: number, out: Event[]): number => {
+    let p = pos;
+    // Holes run to gigabytes (the old file's size): whole pages by memcmp, then byte by byte.
+    while (end - p >= ZERO_PAGE.length && ZERO_PAGE.compare(buf, p, p + ZERO_PAGE.length) === 0) p += ZERO_PAGE.length;
+    while (p < end && buf[p] === 0) p++;
+    if (p === end) { nulRun += p - pos; return p; } // undecided: the next chunk tells
+    if (buf[p] === NL) {
+      // A line of NULs only: a binary line. Left to the binary check when it is all here; when a chunk's end
+      // cut it, its first NULs are gone, so it is counted here as the carried line would have been.
+      if (nulRun === 0) return pos;
+      const n = nulRun + (p - pos);
+      nulRun = 0;
+      lineNo++;
+      skipLine(ctx, out, 'binary', lineNo, '\0'.repeat(Math.min(n, EXAMPLE_CHARS + 1)));
+      return p + 1;
+    }
+    const bytes = nulRun + (p - pos);
+    nulRun = 0;
+    const a = ctx.anomaly('nul_padding', { line: lineNo + 1 }, `${bytes} NUL byte(s) before line ${lineNo + 1} passed over (a log truncated while its writer kept writing at its old offset, e.g. logrotate copytruncate)`, { bytes });
+    if (a) out.push(a);
+    return p;
+  };
 
   /** Full path for one line (lineNo already counted, newline and CR already removed, non-empty). */
   const handleLine = (line: string, out: Event[], suspectUtf8: boolean) => {
@@ -158,6 +188,7 @@ export async function* readTextEvents(
     }
     let pos = from;
     while (pos < to) {
+      if (buf[pos] === 0) pos = skipNuls(buf, pos, to, out); // a run of NULs stops at the newline at the latest
       const nl = buf.indexOf(NL, pos);
       lineNo++;
       if (nl - pos > LIMITS.MAX_LINE_BYTES) {
@@ -180,7 +211,8 @@ export async function* readTextEvents(
     }
   };
 
-  const keepTail = (buf: Buffer, from: number) => {
+  const keepTail = (buf: Buffer, from: number, out: Event[]) => {
+    if (carryLen === 0 && buf[from] === 0) from = skipNuls(buf, from, buf.length, out);
     if (from >= buf.length) return;
     const rest = buf.subarray(from);
     if (carryLen + rest.length > LIMITS.MAX_LINE_BYTES) {
@@ -206,7 +238,7 @@ export async function* readTextEvents(
     if (discarding || carryLen) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        if (!discarding) keepTail(chunk, 0); // still inside the over-long line otherwise
+        if (!discarding) keepTail(chunk, 0, out); // still inside the over-long line otherwise
         if (out.length) yield out;
         continue;
       }
@@ -222,6 +254,7 @@ export async function* readTextEvents(
       }
       pos = nl + 1;
     }
+    if (carryLen === 0 && !discarding && (chunk[pos] === 0 || nulRun !== 0)) pos = skipNuls(chunk, pos, chunk.length, out);
     const last = chunk.lastIndexOf(NL);
     // Blocks of ~BLOCK_BYTES cut at newlines: their latin1 strings stay in V8's young generation
     // (a 1 MiB string goes to old space, and 500 of them drive a mark-compact every few chunks).
@@ -240,7 +273,7 @@ export async function* readTextEvents(
         out = [];
       }
     }
-    keepTail(chunk, pos);
+    keepTail(chunk, pos, out);
     if (out.length) yield out;
     if (handOff !== undefined && !discarding && handOff()) {
       const at = stats.bytes - carryLen;
@@ -311,6 +344,11 @@ export async function* readTextEvents(
     }
   }
   const out: Event[] = [];
+  if (nulRun !== 0) {
+    // The input ended inside a run of NULs: its last line is NULs only, a binary line as it always was.
+    lineNo++;
+    skipLine(ctx, out, 'binary', lineNo, '\0'.repeat(Math.min(nulRun, EXAMPLE_CHARS + 1)));
+  }
   if (discarding) {
     lineNo++;
     tooLong(ctx, out, lineNo, discardStart);
@@ -458,6 +496,7 @@ async function* fileChunksFrom(path: string, from: number): AsyncGenerator<Buffe
 
 const NL = 0x0a;
 const CR = 0x0d;
+const ZERO_PAGE = Buffer.alloc(4096);
 /** Target size of the latin1 view made per block: under V8's large-object size (128 KiB). */
 const BLOCK_BYTES = 64 * 1024;
 /** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */
