@@ -16,6 +16,16 @@ export const PCAPNG_EPB = 0x00000006;
 export const PCAPNG_DSB = 0x0000000a;
 /** type(4) + total length(4) ... trailing total length(4). */
 export const PCAPNG_BLOCK_OVERHEAD = 12;
+/**
+ * Non-packet blocks that Wireshark shows as frames, numbered in line with the packets (wiretap pcapng.c:
+ * custom blocks, systemd journal entries, sysdig events; TShark 4.0 lists a capture's custom blocks as frames).
+ * Frame numbers the report cites must be the ones Wireshark shows, so these take a number too.
+ */
+const FRAME_RECORD_BLOCKS: ReadonlySet<number> = new Set([
+  0x00000bad, 0x40000bad, // custom block, copyable / not
+  0x00000009, // systemd journal export
+  0x00000204, 0x00000208, 0x00000216, 0x00000217, 0x00000221, 0x00000222, // sysdig events
+]);
 /** SHB: type, len, BOM, major(2), minor(2), section length(8) = 24 bytes before options, + trailing len. */
 export const PCAPNG_SHB_MIN_LEN = 28;
 /** Option codes (§4.2): if_tsresol, if_tsoffset. */
@@ -150,6 +160,8 @@ export class PcapngReader implements CaptureReader {
       }
       default:
         this.count(`0x${type.toString(16)}`);
+        // Records Wireshark lists among the frames (it numbers them like packets): keep our frame numbers its.
+        if (FRAME_RECORD_BLOCKS.has(type >>> 0)) this.frame++;
     }
     q.consume(len);
     return result;

@@ -1,7 +1,7 @@
 // One captured record as the readers hand it on. The reader reuses one object per input: a
 // consumer copies what it keeps (`buf` is a view into the input chunk, valid until the next record).
 export interface RawPacket {
-  /** 1-based frame number (packet records only, as tshark counts them). */
+  /** 1-based frame number as Wireshark shows it (packets, and the few non-packet records it numbers too: pcapng-reader.ts). */
   frame: number;
   /** Capture time: integer µs since the epoch, plus the sub-µs part for ns captures. */
   tsUs: number;
