@@ -10,6 +10,7 @@ import {
 export const MAX_SHIM_LAYERS = 8;
 import { IP_PROTOS, l4Value, type L4Value } from '../decode/l4.js';
 import type { RawPacket } from './raw-packet.js';
+import { tunnelInner } from '../decode/tunnels.js';
 
 export interface Dissection {
   /** How far we got: 'link', 'ip', 'l4' (a transport header decoded), or a problem. */
@@ -39,6 +40,9 @@ export function newDissection(): Dissection {
   };
 }
 
+/** Ethernet, for the frames tunnels carry (VXLAN, Geneve, GRE bridging, ERSPAN). */
+const ETHERNET = LINK_TYPES.get(1)!;
+
 let lastLinktype = -1;
 let lastLink: LinkEntry | undefined;
 
@@ -54,7 +58,7 @@ export function dissect(pkt: RawPacket, d: Dissection): void {
   d.declared = 0;
   d.snapCut = pkt.caplen < pkt.origLen;
   const buf = pkt.buf;
-  const end = pkt.off + pkt.caplen;
+  let end = pkt.off + pkt.caplen;
   if (pkt.linktype !== lastLinktype) {
     lastLinktype = pkt.linktype;
     lastLink = LINK_TYPES.get(pkt.linktype);
@@ -72,33 +76,54 @@ export function dissect(pkt: RawPacket, d: Dissection): void {
   }
   d.reached = 'link';
   let ethertype = lv.ethertype;
-  if (ethertype !== ETHERTYPE_IPV4 && ethertype !== ETHERTYPE_IPV6) {
-    for (let i = 0; i < MAX_SHIM_LAYERS; i++) {
-      const shim = ETHERTYPE_SHIMS.get(ethertype);
-      if (shim === undefined) break;
-      const sn = shim.into(buf, next, end, lv);
-      if (sn < 0) {
-        d.stop = `${shim.name}.${DECODE_WHY[-sn]}`;
+  const ip = d.ipScratch;
+  let l4off = 0;
+  let l4end = 0;
+  // Once per IP layer: the outer one, then the packet inside each tunnel (tunnels.ts), at most MAX_SHIM_LAYERS deep.
+  for (let depth = 0; ; depth++) {
+    if (ethertype !== ETHERTYPE_IPV4 && ethertype !== ETHERTYPE_IPV6) {
+      for (let i = 0; i < MAX_SHIM_LAYERS; i++) {
+        const shim = ETHERTYPE_SHIMS.get(ethertype);
+        if (shim === undefined) break;
+        const sn = shim.into(buf, next, end, lv);
+        if (sn < 0) {
+          d.stop = `${shim.name}.${DECODE_WHY[-sn]}`;
+          return;
+        }
+        ethertype = lv.ethertype;
+        next = sn;
+      }
+    }
+    const net = ETHERTYPES.get(ethertype);
+    if (net === undefined) return; // not IP: nothing for us, not a problem
+    l4off = net.into(buf, next, end, ip);
+    if (l4off < 0) {
+      d.stop = `${net.name}.${DECODE_WHY[-l4off]}`;
+      return;
+    }
+    d.ip = ip;
+    d.reached = 'ip';
+    if (ip.fragOffset !== 0) return; // a later fragment: no transport header
+    l4end = Math.min(end, ip.declaredEnd);
+    const hop = depth < MAX_SHIM_LAYERS ? tunnelInner(buf, ip.proto, l4off, l4end) : null;
+    if (hop === null) break;
+    // The inner packet, bounded by the outer one's payload.
+    end = l4end;
+    if (hop.ether) {
+      const en = ETHERNET.into(buf, hop.off, end, lv);
+      if (en < 0) {
+        d.stop = `${hop.name}.${DECODE_WHY[-en]}`;
         return;
       }
       ethertype = lv.ethertype;
-      next = sn;
+      next = en;
+    } else {
+      ethertype = hop.ethertype;
+      next = hop.off;
     }
   }
-  const net = ETHERTYPES.get(ethertype);
-  if (net === undefined) return; // not IP: nothing for us, not a problem
-  const ip = d.ipScratch;
-  const l4off = net.into(buf, next, end, ip);
-  if (l4off < 0) {
-    d.stop = `${net.name}.${DECODE_WHY[-l4off]}`;
-    return;
-  }
-  d.ip = ip;
-  d.reached = 'ip';
-  if (ip.fragOffset !== 0) return; // a later fragment: no transport header
   const t = IP_PROTOS.get(ip.proto);
   if (t === undefined) return;
-  const l4end = Math.min(end, ip.declaredEnd);
   const l4 = d.l4Scratch;
   const pay = t.into(buf, l4off, l4end, l4);
   if (pay < 0) {
