@@ -31,6 +31,8 @@ const HIST_SYN_PKT = 0x1, HIST_FIN_PKT = 0x2, HIST_RST_PKT = 0x4, HIST_FIN_RST_P
   HIST_ACK_PKT = 0x20, HIST_MULTI_FLAG_PKT = 0x40;
 /** RSTOS0 needs the history to match this (main.zeek conn_state(), GH-1164). */
 const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/;
+/** A RST identical to the sender's previous one (seq, ack, flags) within this is the same reset seen again. */
+const SAME_RST_US = 50_000;
 /** Initial RTO is 1 s (RFC 6298 §2.1): a lone SYN older than this with no retransmission seen is still "no answer". */
 const SYN_TIMEOUT_MIN_US = 3 * 1_000_000;
 /** A RST whose TTL differs from its sender's earlier packets by at least this is not from that host. */
@@ -136,6 +138,8 @@ class Endpoint {
   ipIdSeq = 0;
   /** TTL of this endpoint's first RST (-1 none), to spot it talking on afterwards. */
   rstTtl = -1;
+  /** Its last RST, to know the same RST seen again (see onRst). */
+  lastRst: { seq: number; ack: number; flags: number; us: number; frame: number; phase: string } | null = null;
   /** This endpoint's host across flows (set on its first packet). */
   host: HostBaseline | null = null;
   /** Its first FIN (frame -1: none). */
@@ -182,6 +186,8 @@ export class Flow {
   firstRst: { frame: number; byOrig: boolean; phase: string; cause: Cause } | null = null;
   rstFromOrig = 0;
   rstFromResp = 0;
+  /** RSTs that repeated the sender's previous one (onRepeatedRst). */
+  rstRepeats = 0;
   middlebox: string | null = null;
   icmp: { frame: number; cause: Cause; name: string; from: string } | null = null;
   constructor(orig: Endpoint, resp: Endpoint) {
@@ -851,6 +857,11 @@ export class FlowTracker {
 
   private onRst(f: Flow, ep: Endpoint, peer: Endpoint, pkt: RawPacket, ip: IpValue, t: L4Value, captured: number, len: number): void {
     const byOrig = ep === f.orig;
+    const last = ep.lastRst;
+    if (last !== null && last.seq === t.seq && last.ack === t.ack && last.flags === t.flags && pkt.tsUs - last.us <= SAME_RST_US) {
+      this.onRepeatedRst(f, ep, peer, pkt, ip, t, last, byOrig, captured, len);
+      return;
+    }
     // tshark's "in reply to SYN" (corpus README): the sender sent nothing before, the peer sent a SYN without ACK, no SYN here.
     const inReplyToSyn = ep.pkts === 0 && peer.synNoAck && !(t.flags & SYN);
     const afterFin = ep.finCnt > 0 || peer.finCnt > 0;
@@ -919,6 +930,7 @@ export class FlowTracker {
     else f.rstFromResp++;
     if (strong && f.middlebox === null) f.middlebox = `RST in frame ${pkt.frame}: ${reasons.join('; ')}`;
     if (ep.rstTtl < 0) ep.rstTtl = ip.ttl;
+    ep.lastRst = { seq: t.seq, ack: t.ack, flags: t.flags, us: pkt.tsUs, frame: pkt.frame, phase };
 
     const src = ep.text, dst = peer.text;
     const who = byOrig ? 'originator' : 'responder';
@@ -935,6 +947,26 @@ export class FlowTracker {
         payload_len: len, payload_captured: captured,
         // Reasons that made it a middlebox verdict, or (weaker) oddities that did not suffice.
         ...(reasons.length ? (strong ? { middlebox_reasons: reasons } : { rst_oddities: reasons }) : {}),
+      },
+    ));
+  }
+
+  /**
+   * The RST `last` again: `tcpdump -i any` on a host that forwards the connection (a Kubernetes node, a router)
+   * captures each packet on the way in and on the way out (TTL one lower), and a closed port answers two
+   * segments with the same acknowledgement with the same RST. Either way, not a second reset: it is reported
+   * (every RST tshark lists is an event) without a cause, pointing at the first.
+   */
+  private onRepeatedRst(f: Flow, ep: Endpoint, peer: Endpoint, pkt: RawPacket, ip: IpValue, t: L4Value, last: NonNullable<Endpoint['lastRst']>, byOrig: boolean,
+    captured: number, len: number): void {
+    f.rstRepeats++;
+    this.emit(makeEvent(
+      { time: isoTimeFast(pkt.tsUs, pkt.digits, pkt.nanos), ts_us: pkt.tsUs, source: this.ctx.source, frame: pkt.frame, kind: 'tcp.rst', cause: null, src: ep.text, dst: peer.text, upstream: f.resp.text,
+        summary: `the RST of frame ${last.frame} again (the same packet captured on two interfaces, e.g. tcpdump -i any on a host that forwards it, or a repeat): not a second reset` },
+      {
+        phase: last.phase, rst_by: byOrig ? 'originator' : 'responder', flow: f.uid, in_reply_to_syn: false, after_fin: ep.finCnt > 0 || peer.finCnt > 0, first_rst: false,
+        repeat_of: last.frame, ttl: ip.ttl, ip_id: ip.id, seq: t.seq, ack: t.ack, ack_flag: (t.flags & ACK) !== 0, window: t.window, flags: t.flags,
+        payload_len: len, payload_captured: captured,
       },
     ));
   }
