@@ -161,16 +161,19 @@ export function unwrapLine(line: string): Unwrapped {
   return out;
 }
 
-function dockerJson(s: string): { log: string; time?: string; stream?: string; partial: boolean } | undefined {
-  let o: unknown;
+/** `s` parsed as a JSON object, or undefined (not JSON, or not an object). */
+function jsonObject(s: string): Record<string, unknown> | undefined {
   try {
-    o = JSON.parse(s);
+    const o: unknown = JSON.parse(s);
+    return o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (!o || typeof o !== 'object') return undefined;
-  const r = o as { log?: unknown; time?: unknown; stream?: unknown };
-  if (typeof r.log !== 'string') return undefined;
+}
+
+function dockerJson(s: string): { log: string; time?: string; stream?: string; partial: boolean } | undefined {
+  const r = jsonObject(s);
+  if (r === undefined || typeof r.log !== 'string') return undefined;
   let log = r.log;
   // json-file splits lines over 16 KiB into entries without the trailing newline.
   const partial = !log.endsWith('\n');
@@ -179,25 +182,22 @@ function dockerJson(s: string): { log: string; time?: string; stream?: string; p
 }
 
 /** logcli --output jsonl: `{"labels":{...},"line":"...","timestamp":"..."}` (labels absent with --no-labels). */
+/** The Loki labels that name where a line came from, best first. */
+const ORIGIN_LABELS = ['pod', 'container', 'instance', 'app', 'job'];
+
 function logcliJson(s: string): { line: string; time?: string; origin?: string } | undefined {
-  let o: unknown;
-  try {
-    o = JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-  if (!o || typeof o !== 'object') return undefined;
-  const r = o as Record<string, unknown>;
+  const r = jsonObject(s);
   // Exactly logcli's keys: an access log in JSON that happens to have a "line" field is left alone.
-  if (typeof r.line !== 'string' || typeof r.timestamp !== 'string' || Object.keys(r).some((k) => k !== 'line' && k !== 'timestamp' && k !== 'labels')) return undefined;
+  if (r === undefined || typeof r.line !== 'string' || typeof r.timestamp !== 'string'
+    || Object.keys(r).some((k) => k !== 'line' && k !== 'timestamp' && k !== 'labels')) return undefined;
   const labels = r.labels && typeof r.labels === 'object' ? (r.labels as Record<string, unknown>) : {};
-  const name = ['pod', 'container', 'instance', 'app', 'job'].map((k) => labels[k]).find((v) => typeof v === 'string') as string | undefined;
+  const name = ORIGIN_LABELS.map((k) => labels[k]).find((v) => typeof v === 'string') as string | undefined;
   return { line: r.line, time: r.timestamp, origin: name };
 }
 
-/** A useful name from a logcli label set text: pod, container, instance, app or job. */
+/** A useful name from a logcli label set as text (ORIGIN_LABELS). */
 function lokiOrigin(labels: string): string | undefined {
-  for (const k of ['pod', 'container', 'instance', 'app', 'job']) {
+  for (const k of ORIGIN_LABELS) {
     const m = new RegExp(`[{ ]${k}="((?:[^"\\\\]|\\\\.)*)"`).exec(labels);
     if (m) return m[1];
   }
