@@ -86,7 +86,34 @@ export function readChunkBytesFor(inputs: number): number {
   return size;
 }
 
-export async function openInput(name: string, chunkBytes: number = READ_CHUNK_BYTES): Promise<OpenedInput> {
+/**
+ * Past this many inputs open at once, a file's descriptor is not kept between reads (each read opens, reads at
+ * its position and closes, at most MAX_OPEN_READS at a time): a directory of 1,200 rotated logs failed with
+ * EMFILE under the usual limit of 1,024 descriptors.
+ */
+export const TRANSIENT_INPUTS = 128;
+const MAX_OPEN_READS = 64;
+let openReads = 0;
+const readWaiters: (() => void)[] = [];
+
+/** Run `fn` on `name` opened for reading, with at most MAX_OPEN_READS such descriptors open at once. */
+async function withFile<T>(name: string, fn: (h: fs.promises.FileHandle) => Promise<T>): Promise<T> {
+  while (openReads >= MAX_OPEN_READS) await new Promise<void>((resolve) => readWaiters.push(resolve));
+  openReads++;
+  try {
+    const h = await fs.promises.open(name, 'r');
+    try {
+      return await fn(h);
+    } finally {
+      await h.close();
+    }
+  } finally {
+    openReads--;
+    readWaiters.shift()?.();
+  }
+}
+
+export async function openInput(name: string, chunkBytes: number = READ_CHUNK_BYTES, transient = false): Promise<OpenedInput> {
   let rawIt: AsyncIterator<Buffer>;
   let size: number | null = null;
   let rawBytes = 0;
@@ -108,7 +135,7 @@ export async function openInput(name: string, chunkBytes: number = READ_CHUNK_BY
     } catch (err) {
       throw new UserError('INPUT_NOT_FOUND', `${name}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
     }
-    const fc = fileChunks(name, (n) => { rawBytes += n; }, chunkBytes);
+    const fc = fileChunks(name, (n) => { rawBytes += n; }, chunkBytes, transient);
     rawIt = fc;
     lend = fc.lend;
   }
@@ -325,18 +352,26 @@ function otherCompression(head: Buffer): { name: string; tool: string } | undefi
  * between the disk and the parser (fs.createReadStream cost ~2x the CPU per byte here). Each chunk is
  * a new buffer because consumers may keep one (the capture reader queues them).
  */
-function fileChunks(name: string, counted: (n: number) => void, chunkBytes: number): AsyncIterator<Buffer> & { lend(): void } {
+function fileChunks(name: string, counted: (n: number) => void, chunkBytes: number, transient: boolean): AsyncIterator<Buffer> & { lend(): void } {
   let fh: Promise<fs.promises.FileHandle> | undefined;
   let ahead: Promise<Buffer | null> | undefined;
   let done = false;
   /** Lent mode (see OpenedInput.lendChunks): the chunk handed out and the one read ahead alternate. */
   let ring: Buffer[] | null = null;
   let turn = 0;
+  /** Where the next read starts (transient mode reads by position: no descriptor is kept between reads). */
+  let position = 0;
   const readOne = async (): Promise<Buffer | null> => {
-    fh ??= fs.promises.open(name, 'r');
-    const h = await fh;
     const buf = ring ? ring[turn++ & 1] : Buffer.allocUnsafe(chunkBytes);
-    const { bytesRead } = await h.read(buf, 0, buf.length, null);
+    let bytesRead: number;
+    if (transient) {
+      bytesRead = await withFile(name, async (h) => (await h.read(buf, 0, buf.length, position)).bytesRead);
+      position += bytesRead;
+    } else {
+      fh ??= fs.promises.open(name, 'r');
+      const h = await fh;
+      ({ bytesRead } = await h.read(buf, 0, buf.length, null));
+    }
     if (!bytesRead) return null;
     return bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
   };

@@ -3,7 +3,7 @@ import type { Event } from './events.js';
 import { makeEvent } from './events.js';
 import { LIMITS } from './limits.js';
 import { UserError } from './errors.js';
-import { openInput, expandInputs, readChunkBytesFor, type OpenedInput } from './input.js';
+import { openInput, expandInputs, readChunkBytesFor, TRANSIENT_INPUTS, type OpenedInput } from './input.js';
 import { FORMATS, formatByName } from './ingest/registry.js';
 import { readTextEvents, sniffLines } from './ingest/text-input.js';
 import type { Format, IngestContext, IngestOptions, InputStats, TextFormat } from './ingest/types.js';
@@ -182,8 +182,9 @@ export async function openPipeline(names: string[], options: PipelineOptions): P
   /** Key logs found in a directory beside the captures (an incident folder): used for decryption. */
   const keyLogs: string[] = [];
   const chunkBytes = readChunkBytesFor(expanded.length);
+  const transient = expanded.length > TRANSIENT_INPUTS;
   for (const { name, fromDirectory } of expanded) {
-    const input = await openInput(name, chunkBytes);
+    const input = await openInput(name, chunkBytes, transient);
     const stats = newStats(name);
     const { format, confidence } = sniffFormat(input, options);
     if (!format && fromDirectory) {

@@ -53,3 +53,21 @@ test('40 inputs (shared read budget) give the same events as the same logs read 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('more inputs than the descriptor limit: read with descriptors opened per read, the same report', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-fds-'));
+  try {
+    const text = fs.readFileSync(path.join(REPO, 'samples/incidents/refused/error.log'), 'utf8');
+    // Longer than the sniff window, so no input is read to its end while the others are opened.
+    const body = text.repeat(Math.ceil(70_000 / text.length));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(dir, `error-${String(i).padStart(3, '0')}.log`), body);
+    const run = (limit: string) => spawnSync('bash', ['-c', `${limit} exec "${process.execPath}" "${BIN}" analyze -f json "${dir}"`], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const limited = run('ulimit -n 200;');
+    assert.equal(limited.status, 0, limited.stderr.slice(0, 500));
+    const free = run('');
+    const key = (s: string) => { const j = JSON.parse(s) as { stats: unknown; verdict: unknown }; return JSON.stringify([j.stats, j.verdict]); };
+    assert.equal(key(limited.stdout), key(free.stdout));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
