@@ -28,7 +28,7 @@ import { LIMITS } from '../limits.js';
 import type { Evidence, Incident, SummaryRow, Timeline } from '../report.js';
 import { isoTime, parseIso } from '../time.js';
 import { COLLECTOR_MAX_MARKS, createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
-import { DEFAULT_ORIGIN, EXPLAIN, fixFor, nextCommands, splitHostPort, type Target } from './playbook.js';
+import { DEFAULT_ORIGIN, EXPLAIN, EXPLAIN_UNIX_REFUSED, fixFor, nextCommands, splitHostPort, unixSocket, type Target } from './playbook.js';
 import { describe, isCapture, resolutionUs, strength } from './evidence.js';
 import { flowStartUs } from './skew.js';
 import { IncidentKeeper } from './keep.js';
@@ -83,7 +83,11 @@ export function normalizeUpstream(u: unknown): string | null {
 }
 const normalized = new Map<string, string>();
 function normalizeUncached(u: string): string {
-  return u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const a = u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  // A unix socket is its path (case kept): `unix:/run/php-fpm.sock`, without nginx's `:/uri` after it.
+  const unix = /^unix:([^:]+)/i.exec(a);
+  if (unix) return `unix:${unix[1]}`;
+  return a.replace(/\/.*$/, '').toLowerCase();
 }
 
 function ipOf(addr: unknown): string | null {
@@ -634,7 +638,7 @@ export class Correlator {
     const hp = splitHostPort(b.upstream);
     const tls = b.upstream ? this.sniByDst.get(b.upstream) : undefined;
     const sniEv = [...supporting, ...ctx].find((e) => typeof e.sni === 'string' && e.sni);
-    const target: Target = { host: hp.host, port: hp.port, sni: (sniEv?.sni as string) ?? tls?.sni ?? null, alpn: tls?.alpn ?? null };
+    const target: Target = { host: hp.host, port: hp.port, sni: (sniEv?.sni as string) ?? tls?.sni ?? null, alpn: tls?.alpn ?? null, socket: unixSocket(b.upstream) };
     const details: Record<string, unknown> = {};
     for (const e of [...supporting, ...corroborating]) {
       for (const f of ['tls_reason', 'errno', 'errno_text', 'phase', 'response_flags', 'details', 'transport_failure_reason', 'error_name', 'description_name', 'middlebox_reason']) {
@@ -645,7 +649,8 @@ export class Correlator {
     const origin = originOf(cause, first, b.upstream, details, this.clientIps);
     const captures = new Set([...evs, ...ctx].filter(isCapture).map((e) => e.source));
     const to_confirm: string[] = [];
-    if (!captures.size) to_confirm.push(`a capture on the proxy host toward the upstream (tcpdump -i any -w proxy.pcap 'host ${target.host ?? 'UPSTREAM'}${target.port ? ` and port ${target.port}` : ''}')`);
+    // A unix socket carries no packets to capture.
+    if (!captures.size && target.socket === null) to_confirm.push(`a capture on the proxy host toward the upstream (tcpdump -i any -w proxy.pcap 'host ${target.host ?? 'UPSTREAM'}${target.port ? ` and port ${target.port}` : ''}')`);
     if ((cause === 'upstream_reset' || cause === 'middlebox_reset') && captures.size < 2) to_confirm.push('a capture on the upstream host at the same time, to tell an upstream reset from a middlebox one');
     if (!evs.some((e) => !isCapture(e) && strength(e) >= 2) && captureKinds) to_confirm.push("the proxy's error or debug log for the same minutes, to tie the packets to the failed requests");
     if (evs.every((e) => resolutionUs(e) >= 1_000_000) && !corroborating.length) to_confirm.push('log times with sub-second precision (or a capture) to order events within the second');
@@ -667,7 +672,7 @@ export class Correlator {
     for (const e of corroborating) if (!cited.has(e)) { cited.add(e); cite(e, e === first ? 'first' : 'supports'); }
     evidence.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
 
-    let explanation = EXPLAIN[cause];
+    let explanation = target.socket !== null && cause === 'refused' ? EXPLAIN_UNIX_REFUSED : EXPLAIN[cause];
     if (secondary.size) explanation += ` ${secondary.size} later reset${secondary.size > 1 ? 's' : ''} followed as a consequence and ${secondary.size > 1 ? 'are' : 'is'} not blamed.`;
     if (typeof details.tls_reason === 'string') explanation += ` TLS reason: ${details.tls_reason}.`;
     if (typeof details.middlebox_reason === 'string') explanation += ` ${capitalize(details.middlebox_reason)}.`;

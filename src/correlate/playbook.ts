@@ -2,7 +2,23 @@
 // real host, port and SNI from the evidence.
 import type { Cause, Origin } from '../events.js';
 
-export interface Target { host: string | null; port: string | null; sni: string | null; alpn: string[] | null }
+export interface Target {
+  host: string | null;
+  port: string | null;
+  sni: string | null;
+  alpn: string[] | null;
+  /** The upstream's unix socket path (`unix:/run/php-fpm.sock`), when it is one: fixes and commands differ. */
+  socket?: string | null;
+}
+
+/** The path of a `unix:/path[:uri]` upstream, else null. */
+export function unixSocket(addr: string | null): string | null {
+  const m = addr ? /^(?:[a-z][a-z0-9+.-]*:\/\/)?unix:([^:]+)/i.exec(addr) : null;
+  return m ? m[1] : null;
+}
+
+/** `refused` toward a unix socket: no TCP, and two different things behind ENOENT and ECONNREFUSED. */
+export const EXPLAIN_UNIX_REFUSED = 'The upstream\'s unix socket refused the connection: the socket file is missing (ENOENT: the service is not running, or the proxy points at another path) or nothing accepts on it (ECONNREFUSED: a socket file left by a stopped process).';
 
 /** Which hop a cause points at when nothing else says otherwise. */
 export const DEFAULT_ORIGIN: Record<Cause, Origin> = {
@@ -44,6 +60,10 @@ export const EXPLAIN: Record<Cause, string> = {
 };
 
 export function fixFor(cause: Cause, t: Target): string[] {
+  if (t.socket && cause === 'refused') {
+    return [`Start the service that owns ${t.socket} (php-fpm, gunicorn, uwsgi ...) and check that the proxy points at the path it creates (its listen setting).`,
+      'After a restart or deploy, the socket is recreated: give the proxy time or a retry, and check the socket\'s owner and mode let the proxy\'s user connect.'];
+  }
   const hp = t.host ? `${t.host}${t.port ? ':' + t.port : ''}` : 'the upstream';
   switch (cause) {
     case 'refused': return [`Make sure the upstream process is running and listening on ${hp} (bind address 0.0.0.0 / the pod IP, not 127.0.0.1; the right containerPort / targetPort).`, 'If it is being restarted or deployed, drain it before stopping (readiness probe failing first, then preStop sleep).', 'If a firewall rejects the port, open it (security group, NetworkPolicy).'];
@@ -66,6 +86,7 @@ export function fixFor(cause: Cause, t: Target): string[] {
 }
 
 export function nextCommands(cause: Cause, t: Target): string[] {
+  if (t.socket) return [`ls -l ${t.socket}`, `ss -xlp | grep -F '${t.socket}'`, `curl -v --unix-socket ${t.socket} http://localhost/`];
   const H = t.host ?? 'UPSTREAM_HOST';
   const P = t.port ?? 'PORT';
   const cmds: string[] = [];
