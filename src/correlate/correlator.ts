@@ -28,7 +28,7 @@ import { LIMITS } from '../limits.js';
 import type { Evidence, Incident, SummaryRow, Timeline } from '../report.js';
 import { isoTime, parseIso } from '../time.js';
 import { COLLECTOR_MAX_MARKS, createTimelineCollector, type TimelineCollector } from '../render/timeline.js';
-import { DEFAULT_ORIGIN, EXPLAIN, EXPLAIN_UNIX_REFUSED, fixFor, nextCommands, splitHostPort, unixSocket, type Target } from './playbook.js';
+import { DEFAULT_ORIGIN, EXPLAIN, EXPLAIN_UNIX_REFUSED, errnoAdvice, fixFor, nextCommands, splitHostPort, unixSocket, type Target } from './playbook.js';
 import { describe, isCapture, resolutionUs, strength } from './evidence.js';
 import { flowStartUs } from './skew.js';
 import { IncidentKeeper } from './keep.js';
@@ -646,7 +646,8 @@ export class Correlator {
       }
     }
     if (target.sni) details.sni = target.sni;
-    const origin = originOf(cause, first, b.upstream, details, this.clientIps);
+    const advice = errnoAdvice(cause, details.errno, target);
+    const origin = advice?.origin ?? originOf(cause, first, b.upstream, details, this.clientIps);
     const captures = new Set([...evs, ...ctx].filter(isCapture).map((e) => e.source));
     const to_confirm: string[] = [];
     // A unix socket carries no packets to capture.
@@ -672,7 +673,7 @@ export class Correlator {
     for (const e of corroborating) if (!cited.has(e)) { cited.add(e); cite(e, e === first ? 'first' : 'supports'); }
     evidence.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
 
-    let explanation = target.socket !== null && cause === 'refused' ? EXPLAIN_UNIX_REFUSED : EXPLAIN[cause];
+    let explanation = advice?.explanation ?? (target.socket !== null && cause === 'refused' ? EXPLAIN_UNIX_REFUSED : EXPLAIN[cause]);
     if (secondary.size) explanation += ` ${secondary.size} later reset${secondary.size > 1 ? 's' : ''} followed as a consequence and ${secondary.size > 1 ? 'are' : 'is'} not blamed.`;
     if (typeof details.tls_reason === 'string') explanation += ` TLS reason: ${details.tls_reason}.`;
     if (typeof details.middlebox_reason === 'string') explanation += ` ${capitalize(details.middlebox_reason)}.`;
@@ -700,8 +701,8 @@ export class Correlator {
       confidence,
       confidence_score: Math.round(score * 100) / 100,
       to_confirm,
-      fix: fixFor(cause, target),
-      next_commands: nextCommands(cause, target),
+      fix: advice?.fix ?? fixFor(cause, target),
+      next_commands: advice?.next ?? nextCommands(cause, target),
       details,
     };
   }

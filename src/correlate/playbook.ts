@@ -17,6 +17,27 @@ export function unixSocket(addr: string | null): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * What a failure with no cause of its own still says through its errno: EACCES (13) from connect() is the proxy
+ * host's own policy refusing the connection (SELinux's httpd_can_network_connect, the commonest; AppArmor; a unix
+ * socket's file mode), before any packet. nginx.md §2 lists it (`(13: Permission denied)`, `[crit]`).
+ */
+export interface ErrnoAdvice { origin: Origin; explanation: string; fix: string[]; next: string[] }
+export function errnoAdvice(cause: Cause, errno: unknown, t: Target): ErrnoAdvice | null {
+  if (cause !== 'unknown' || errno !== 13) return null;
+  const what = t.socket ? `the unix socket ${t.socket}` : `${t.host ?? 'the upstream'}${t.port ? ':' + t.port : ''}`;
+  return {
+    origin: 'proxy',
+    explanation: `The proxy's host denied the proxy's own connect() to ${what} (EACCES): a local security policy (SELinux httpd_can_network_connect, AppArmor)${t.socket ? ' or the socket file\'s owner and mode' : ''}, before any packet left.`,
+    fix: t.socket
+      ? [`Let the proxy's user reach ${t.socket}: the owning service's socket owner/group/mode (php-fpm listen.owner / listen.mode), and SELinux context if enforcing.`]
+      : [`On SELinux hosts: setsebool -P httpd_can_network_connect 1 (or label the port: semanage port -a -t http_port_t -p tcp ${t.port ?? 'PORT'}); elsewhere check AppArmor profiles for the proxy.`],
+    next: t.socket
+      ? [`ls -l ${t.socket}`, 'getenforce', 'ausearch -m avc -ts recent | tail']
+      : ['getenforce', 'getsebool httpd_can_network_connect', 'ausearch -m avc -ts recent | tail'],
+  };
+}
+
 /** `refused` toward a unix socket: no TCP, and two different things behind ENOENT and ECONNREFUSED. */
 export const EXPLAIN_UNIX_REFUSED = 'The upstream\'s unix socket refused the connection: the socket file is missing (ENOENT: the service is not running, or the proxy points at another path) or nothing accepts on it (ECONNREFUSED: a socket file left by a stopped process).';
 
