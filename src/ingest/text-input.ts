@@ -275,7 +275,7 @@ export async function* readTextEvents(
     }
     keepTail(chunk, pos, out);
     if (out.length) yield out;
-    if (handOff !== undefined && !discarding && handOff()) {
+    if (handOff !== undefined && !discarding && nulRun === 0 && handOff()) { // not inside a run of NULs: the worker does not pass over them
       const at = stats.bytes - carryLen;
       carry = []; carryLen = 0;
       return at;
