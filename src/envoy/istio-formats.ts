@@ -46,6 +46,12 @@ export const BUILTIN_FORMATS: readonly BuiltinFormat[] = [
     format: `${HEAD} %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" ${TAIL_DEFAULT} ${ADDRS} %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n`,
   },
   {
+    // Emissary-ingress / Ambassador: Envoy's default behind `ACCESS ` (python/ambassador/envoy/v3/v3listener.py and
+    // v3ready.py, the text log_format used when envoy_log_format is unset).
+    name: 'emissary', origin: 'emissary-ingress (Ambassador) default text access log',
+    format: `ACCESS ${HEAD} ${TAIL_DEFAULT}\n`,
+  },
+  {
     name: 'istio-1.23', origin: 'istio 1.23+ telemetry_logging.go (%UPSTREAM_CLUSTER_RAW%, istio/istio#52384)',
     format: `${HEAD} %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" ${TAIL_DEFAULT} ${ADDRS.replace('%UPSTREAM_CLUSTER%', '%UPSTREAM_CLUSTER_RAW%')} %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n`,
   },
