@@ -11,6 +11,7 @@ export const MAX_SHIM_LAYERS = 8;
 import { IP_PROTOS, l4Value, type L4Value } from '../decode/l4.js';
 import type { RawPacket } from './raw-packet.js';
 import { tunnelInner } from '../decode/tunnels.js';
+import { LINKTYPE_ETHERNET } from '../decode/ethernet.js';
 
 export interface Dissection {
   /** How far we got: 'link', 'ip', 'l4' (a transport header decoded), or a problem. */
@@ -41,7 +42,7 @@ export function newDissection(): Dissection {
 }
 
 /** Ethernet, for the frames tunnels carry (VXLAN, Geneve, GRE bridging, ERSPAN). */
-const ETHERNET = LINK_TYPES.get(1)!;
+const ETHERNET = LINK_TYPES.get(LINKTYPE_ETHERNET)!;
 
 let lastLinktype = -1;
 let lastLink: LinkEntry | undefined;

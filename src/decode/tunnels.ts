@@ -3,6 +3,7 @@
 // 2890: IP or transparent Ethernet inside; ERSPAN II/III mirroring), VXLAN (RFC 7348: UDP 4789, and 8472, the
 // Linux kernel's default that Flannel and Cilium use) and Geneve (RFC 8926: UDP 6081). A UDP port alone is
 // never enough: the header must have its fixed bits right. The inner packet is dissected as if captured alone.
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './tables.js';
 
 /** Where the inner packet starts and what it is: an IP packet of `ethertype`, or an Ethernet frame. */
 export interface TunnelHop {
@@ -20,8 +21,6 @@ const IPPROTO_GRE = 47;
 const IPPROTO_UDP = 17;
 const VXLAN_PORTS = new Set([4789, 8472]);
 const GENEVE_PORT = 6081;
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging
 const ETHERTYPE_ERSPAN2 = 0x88be;
 const ETHERTYPE_ERSPAN3 = 0x22eb;
