@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { UserError } from './errors.js';
 import { LIMITS } from './limits.js';
 import { READ_CHUNK_BYTES } from './ingest/split-ranges.js';
+import { isGzip, otherCompression, utf16Bom, zeroRunEnd } from './input-bytes.js';
 
 export interface OpenedInput {
   /** As named on the command line ('-' for stdin; a directory's files as dir/file). */
@@ -36,7 +37,6 @@ export interface OpenedInput {
  */
 export const LEND_CHUNKS = Symbol('resetscope.lendChunks');
 
-const GZIP_MAGIC = [0x1f, 0x8b];
 /**
  * Silence on a live input (stdin, a pipe) that ends the sniffing peek once a complete line is in:
  * long enough for a burst of `kubectl logs -f` output to arrive together, short enough to feel live.
@@ -154,7 +154,7 @@ export async function openInput(name: string, chunkBytes: number = READ_CHUNK_BY
     throw ioError(name, err);
   }
   const firstBuf = Buffer.concat(first);
-  const compressed = firstBuf.length >= 2 && firstBuf[0] === GZIP_MAGIC[0] && firstBuf[1] === GZIP_MAGIC[1];
+  const compressed = isGzip(firstBuf);
   const other = otherCompression(firstBuf);
   if (other) {
     await rawIt.return?.();
@@ -273,7 +273,7 @@ export async function openInput(name: string, chunkBytes: number = READ_CHUNK_BY
 async function utf16AsUtf8(src: AsyncIterator<Buffer>): Promise<{ content: AsyncIterator<Buffer>; encoding: OpenedInput['transcoded'] }> {
   const first = await src.next();
   const b = first.done ? undefined : first.value;
-  const encoding = b && b.length >= 2 ? (b[0] === 0xff && b[1] === 0xfe ? 'utf-16le' : b[0] === 0xfe && b[1] === 0xff ? 'utf-16be' : null) : null;
+  const encoding = b ? utf16Bom(b) : null;
   if (encoding === null) {
     let pendingFirst: IteratorResult<Buffer> | undefined = first;
     return {
@@ -317,30 +317,9 @@ async function utf16AsUtf8(src: AsyncIterator<Buffer>): Promise<{ content: Async
   };
 }
 
-const ZEROS = Buffer.alloc(READ_CHUNK_BYTES);
-/** Every byte of `b` is 0 (memcmp against zeros, a slice at a time). */
+/** Every byte of `b` is 0. */
 function allZero(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i += ZEROS.length) {
-    const part = b.subarray(i, Math.min(b.length, i + ZEROS.length));
-    if (!part.equals(ZEROS.subarray(0, part.length))) return false;
-  }
-  return b.length > 0;
-}
-
-/**
- * Compression formats we do not decompress, told by their magic bytes, so that a `.xz` / `.zst` capture or log
- * gets a clear message and the command to feed it in, instead of being read as a text file of binary lines.
- */
-const OTHER_COMPRESSION: { name: string; tool: string; magic: number[] }[] = [
-  { name: 'xz', tool: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
-  { name: 'zstd', tool: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
-  // "BZh", the block size digit (any: -1), then the first block's magic (0x314159265359): text never looks like it.
-  { name: 'bzip2', tool: 'bzip2', magic: [0x42, 0x5a, 0x68, -1, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59] },
-  { name: 'lz4', tool: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18] },
-];
-
-function otherCompression(head: Buffer): { name: string; tool: string } | undefined {
-  return OTHER_COMPRESSION.find((c) => head.length >= c.magic.length && c.magic.every((b, i) => b < 0 || head[i] === b));
+  return b.length > 0 && zeroRunEnd(b, 0, b.length) === b.length;
 }
 
 // Bytes per read: READ_CHUNK_BYTES (split-ranges.ts, where split mode's workers read it too): large enough

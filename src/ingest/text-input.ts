@@ -13,6 +13,7 @@ import type { IngestContext, LineParser, TextFormat } from './types.js';
 import { unwrapLine } from './wrappers.js';
 import { isJsonWrapperLine, isJsonWrapperPrefix, isPodPrefix, noFffd } from './quick-bytes.js';
 import { cutRanges } from './split-ranges.js';
+import { zeroRunEnd } from '../input-bytes.js';
 
 const EXAMPLE_CHARS = 200;
 
@@ -112,10 +113,7 @@ export async function* readTextEvents(
    */
   let nulRun = 0;
   const skipNuls = (buf: Buffer, pos: number, end: number, out: Event[]): number => {
-    let p = pos;
-    // Holes run to gigabytes (the old file's size): whole pages by memcmp, then byte by byte.
-    while (end - p >= ZERO_PAGE.length && ZERO_PAGE.compare(buf, p, p + ZERO_PAGE.length) === 0) p += ZERO_PAGE.length;
-    while (p < end && buf[p] === 0) p++;
+    const p = zeroRunEnd(buf, pos, end);
     if (p === end) { nulRun += p - pos; return p; } // undecided: the next chunk tells
     if (buf[p] === NL) {
       // A line of NULs only: a binary line. Left to the binary check when it is all here; when a chunk's end
@@ -496,7 +494,6 @@ async function* fileChunksFrom(path: string, from: number): AsyncGenerator<Buffe
 
 const NL = 0x0a;
 const CR = 0x0d;
-const ZERO_PAGE = Buffer.alloc(4096);
 /** Target size of the latin1 view made per block: under V8's large-object size (128 KiB). */
 const BLOCK_BYTES = 64 * 1024;
 /** U+FFFD as UTF-8: a chunk that has it literally takes the per-line path (it counts toward "binary"). */

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import fs from 'node:fs';
 import { sniffCapture } from '../capture/sniff.js';
+import { decodedBeforeReading } from '../input-bytes.js';
 import type { SplitGuessData, SplitJob } from './text-worker.js';
 
 /** A started worker; `ready` once it posted 'ready'; `onReady` is called then (set by the taker). */
@@ -85,7 +86,7 @@ export function takeTextWorker(): TextWorker {
 }
 
 /**
- * bin/: `analyze` with an input that is a regular, uncompressed file of at least SPLIT_MIN_BYTES gets
+ * bin/: `analyze` with an input that is a regular file of at least SPLIT_MIN_BYTES, read as its bytes stand (input-bytes.ts), gets
  * its workers started now (as many as cutRanges will use). A guess from the arguments (an option's value may look like a path): a
  * worker that nobody takes costs ~30 ms of CPU and does not delay the exit. True when one was started.
  */
@@ -99,8 +100,7 @@ export function prespawnForArgs(args: string[]): boolean {
       const head = Buffer.alloc(12);
       const fd = fs.openSync(a, 'r');
       try { fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
-      if (head[0] === 0x1f && head[1] === 0x8b) continue; // gzip: read on the main thread
-      if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) continue; // UTF-16: decoded on the main thread (input.ts)
+      if (decodedBeforeReading(head)) continue; // gzip, UTF-16 (decoded on the main thread) or a compression we refuse
       if (sniffCapture(head) !== undefined) continue; // a capture: not framed as lines
       prespawnTextWorkers(Math.max(1, Math.min(SPLIT_WORKERS, Math.floor(st.size / SPLIT_MIN_PER_WORKER))), { path: a, size: st.size });
       return true;
