@@ -83,11 +83,10 @@ export function normalizeUpstream(u: unknown): string | null {
 }
 const normalized = new Map<string, string>();
 function normalizeUncached(u: string): string {
-  const a = u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   // A unix socket is its path (case kept): `unix:/run/php-fpm.sock`, without nginx's `:/uri` after it.
-  const unix = /^unix:([^:]+)/i.exec(a);
-  if (unix) return `unix:${unix[1]}`;
-  return a.replace(/\/.*$/, '').toLowerCase();
+  const socket = unixSocket(u);
+  if (socket !== null) return `unix:${socket}`;
+  return u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
 }
 
 function ipOf(addr: unknown): string | null {
