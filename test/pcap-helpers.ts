@@ -6,6 +6,8 @@ import { makeEvent } from '../src/events.js';
 import type { IngestContext, InputStats } from '../src/ingest/types.js';
 import { UTC } from '../src/time.js';
 import { readCapture, newCaptureStats, type CaptureStats, type ReadCaptureOptions } from '../src/capture/capture.js';
+import { ByteQueue } from '../src/capture/byte-queue.js';
+import { newRawPacket, READ, type CaptureReader } from '../src/capture/raw-packet.js';
 
 export function makeCtx(source: string, failuresOnly = false): IngestContext & { anomalies: Event[] } {
   const stats: InputStats = {
@@ -51,4 +53,21 @@ export async function readAll(buf: Buffer, source: string, chunkSize = 65536, op
   const events: Event[] = [];
   for await (const batch of readCapture(chunked(buf, chunkSize), ctx, { sinkFactory: NO_SINK, ...opts, stats })) events.push(...batch);
   return { events, stats, ctx };
+}
+
+/** The packets a reader gives for `buf` fed in `chunk`-byte pieces (its per-record fields, copied). */
+export function readerPackets(r: CaptureReader, buf: Buffer, chunk = 1 << 16): Array<{ frame: number; tsUs: number; nanos: number; caplen: number; origLen: number; linktype: number; first: string }> {
+  const q = new ByteQueue();
+  const pkt = newRawPacket();
+  const out = [];
+  for (let i = 0; i < buf.length; i += chunk) {
+    q.push(buf.subarray(i, i + chunk));
+    for (;;) {
+      const x = r.next(q, pkt);
+      if (x === READ.AGAIN) continue;
+      if (x !== READ.PACKET) break;
+      out.push({ frame: pkt.frame, tsUs: pkt.tsUs, nanos: pkt.nanos, caplen: pkt.caplen, origLen: pkt.origLen, linktype: pkt.linktype, first: pkt.buf.toString('hex', pkt.off, pkt.off + Math.min(8, pkt.caplen)) });
+    }
+  }
+  return out;
 }

@@ -6,31 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { CORPUS } from './helpers.js';
-import { fileBytes, readAll } from './pcap-helpers.js';
+import { fileBytes, readAll, readerPackets } from './pcap-helpers.js';
 import { ByteQueue } from '../src/capture/byte-queue.js';
 import { PcapReader } from '../src/capture/pcap-reader.js';
 import { PcapngReader, DSB_TLS_KEY_LOG, type DecryptionSecrets } from '../src/capture/pcapng-reader.js';
-import { newRawPacket, READ, type CaptureReader } from '../src/capture/raw-packet.js';
 import { pcapFormat } from '../src/ingest/pcap.js';
 
 const DIR = path.join(CORPUS, 'pcap');
 const require = createRequire(import.meta.url);
-
-function readerPackets(r: CaptureReader, buf: Buffer, chunk = 1 << 16): Array<{ tsUs: number; nanos: number; caplen: number; origLen: number; linktype: number; first: string }> {
-  const q = new ByteQueue();
-  const pkt = newRawPacket();
-  const out = [];
-  for (let i = 0; i < buf.length; i += chunk) {
-    q.push(buf.subarray(i, i + chunk));
-    for (;;) {
-      const x = r.next(q, pkt);
-      if (x === READ.AGAIN) continue;
-      if (x !== READ.PACKET) break;
-      out.push({ tsUs: pkt.tsUs, nanos: pkt.nanos, caplen: pkt.caplen, origLen: pkt.origLen, linktype: pkt.linktype, first: pkt.buf.toString('hex', pkt.off, pkt.off + Math.min(8, pkt.caplen)) });
-    }
-  }
-  return out;
-}
 
 function pcapParserPackets(file: string): Promise<Array<{ tsUs: number; caplen: number; origLen: number; first: string }>> {
   const { parse } = require('pcap-parser') as { parse(f: string): NodeJS.EventEmitter };
